@@ -1,0 +1,183 @@
+// Package store keeps EpiGuard's data in SQLite (embedded, the default) or
+// PostgreSQL through database/sql. SQL is written once with $N placeholders,
+// which both drivers bind; the few real differences between the engines sit
+// behind the dialect field and the per-engine migration folders.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite", pure Go: no cgo in the binary
+
+	"epiguard/internal/secret"
+)
+
+// Engine names.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// DB is the store. Writes go through one connection on SQLite (SQLite has
+// one writer; queueing in Go is cheaper than SQLITE_BUSY retries) and
+// reads through a pool; on PostgreSQL both are the same pool.
+type DB struct {
+	engine string
+	write  *sql.DB
+	read   *sql.DB
+	box    *secret.Box
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// Options configure Open.
+type Options struct {
+	Box    *secret.Box
+	Logger *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// ParseDSN splits a DSN of the forms "sqlite:PATH" and "postgres://…"
+// into the engine and the driver's data source name.
+func ParseDSN(dsn string) (engine, path string, err error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		p := strings.TrimPrefix(dsn, "sqlite:")
+		p = strings.TrimPrefix(p, "//")
+		if p == "" {
+			return "", "", fmt.Errorf("dsn %q: missing file path after sqlite:", dsn)
+		}
+		return SQLite, p, nil
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		if _, err := url.Parse(dsn); err != nil {
+			return "", "", fmt.Errorf("dsn: %w", err)
+		}
+		return Postgres, dsn, nil
+	}
+	return "", "", fmt.Errorf("dsn %q: must start with sqlite: or postgres://", dsn)
+}
+
+// Open connects to the database named by dsn. It does not migrate.
+func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
+	engine, src, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{engine: engine, box: opt.Box, log: opt.Logger, now: opt.Now}
+	if db.log == nil {
+		db.log = slog.New(slog.DiscardHandler)
+	}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	switch engine {
+	case SQLite:
+		if dir := filepath.Dir(src); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("open database: %w", err)
+			}
+		}
+		// busy_timeout comes first so that the other pragmas, which may
+		// need a lock, already wait instead of failing. WAL lets readers
+		// run beside the writer; synchronous(FULL) makes every commit
+		// durable before it is acknowledged, even across a power cut.
+		q := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+			"&_pragma=foreign_keys(1)&_txlock=immediate&_time_format=sqlite"
+		if db.write, err = sql.Open("sqlite", "file:"+src+q); err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		db.write.SetMaxOpenConns(1)
+		db.write.SetConnMaxIdleTime(0)
+		if db.read, err = sql.Open("sqlite", "file:"+src+q+"&mode=ro"); err != nil {
+			db.write.Close()
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		db.read.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
+		db.read.SetMaxIdleConns(max(4, runtime.NumCPU()*2))
+	case Postgres:
+		if db.write, err = sql.Open("pgx", src); err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		db.write.SetMaxOpenConns(32)
+		db.write.SetMaxIdleConns(32)
+		db.read = db.write
+	}
+	// The first write opens the file and sets WAL; doing it here surfaces a
+	// bad path or server at start-up rather than at the first request.
+	if err := db.write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", engine, err)
+	}
+	return db, nil
+}
+
+// Engine returns SQLite or Postgres.
+func (db *DB) Engine() string { return db.engine }
+
+// Close closes the connection pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers, for /readyz.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Box returns the encryption box the store uses.
+func (db *DB) Box() *secret.Box { return db.box }
+
+// transact runs fn in a write transaction, committing when fn returns nil
+// and rolling back on error or panic.
+func (db *DB) transact(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			tx.Rollback()
+			return
+		}
+		if cerr := tx.Commit(); cerr != nil {
+			err = fmt.Errorf("commit: %w", cerr)
+		}
+	}()
+	return fn(tx)
+}
+
+// isUniqueViolation reports whether err is a UNIQUE constraint failure.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+}
+
+// like escapes s for a LIKE pattern with '\' as the escape character.
+func like(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}

@@ -1,0 +1,29 @@
+package store
+
+import (
+	"strconv"
+
+	"epiguard/internal/domain"
+)
+
+// args numbers the placeholders of a query built piece by piece.
+type args []any
+
+// add appends v and returns its placeholder.
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
+// personInScope returns a condition on person alias p that holds when the
+// person's primary unit, or any unit they are a member of, lies in the
+// scope. The system scope needs no condition.
+func (a *args) personInScope(sc domain.Scope) string {
+	if sc.Path == "/" {
+		return "TRUE"
+	}
+	lo, hi := a.add(sc.Path), a.add(domain.UpperBound(sc.Path))
+	return `(EXISTS (SELECT 1 FROM orgs so WHERE so.id = p.org_id AND so.path >= ` + lo + ` AND so.path < ` + hi + `)
+		OR EXISTS (SELECT 1 FROM memberships sm JOIN orgs smo ON smo.id = sm.org_id
+			WHERE sm.person_id = p.id AND smo.path >= ` + lo + ` AND smo.path < ` + hi + `))`
+}

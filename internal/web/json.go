@@ -1,0 +1,104 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"epiguard/internal/domain"
+)
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// maxJSONBody bounds request bodies of the JSON API.
+const maxJSONBody = 1 << 20
+
+// decodeJSON reads a JSON object into v, rejecting unknown fields so that
+// a misspelt field is an error rather than silently ignored.
+func decodeJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxJSONBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var v domain.Validation
+		switch e := err.(type) {
+		case *json.UnmarshalTypeError:
+			v.Add(e.Field, "must be %s", e.Type.String())
+		case *json.SyntaxError:
+			v.Add("body", "malformed JSON at byte %d", e.Offset)
+		default:
+			if err == io.EOF {
+				v.Add("body", "empty body: a JSON object is required")
+			} else {
+				v.Add("body", "%s", err.Error())
+			}
+		}
+		return v.Err()
+	}
+	return nil
+}
+
+// list is the shape of every list answer (SPEC §4.2).
+type list[T any] struct {
+	Items []T     `json:"items"`
+	Next  *string `json:"next"`
+	Total *int    `json:"total,omitempty"`
+}
+
+// limitOf reads the limit parameter: default 50, at most 1000.
+func limitOf(q url.Values) (int, error) {
+	s := q.Get("limit")
+	if s == "" {
+		return 50, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, fieldErr("limit", "must be an integer from 1 to 1000")
+	}
+	return n, nil
+}
+
+func fieldErr(field, format string, args ...any) error {
+	var v domain.Validation
+	v.Add(field, format, args...)
+	return v.Err()
+}
+
+// pathID reads the {id} path value.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, domain.Errorf(domain.ENotFound, "no such resource")
+	}
+	return id, nil
+}
+
+// queryID reads an optional positive integer query parameter.
+func queryID(q url.Values, name string) (int64, error) {
+	s := q.Get(name)
+	if s == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fieldErr(name, "must be a positive integer id")
+	}
+	return id, nil
+}
+
+// nextURL builds the URL of the following page with after=last.
+func nextURL(r *http.Request, key string, last int64) *string {
+	q := r.URL.Query()
+	q.Set(key, strconv.FormatInt(last, 10))
+	u := fmt.Sprintf("%s?%s", r.URL.Path, q.Encode())
+	return &u
+}

@@ -1,0 +1,161 @@
+package web_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"epiguard/internal/testdb"
+	"epiguard/internal/web"
+)
+
+// signInForm signs in through the HTML form, as a browser would.
+func (f *fixture) signInForm(user string) *client {
+	c := f.anon()
+	resp, err := c.http.PostForm(f.srv.URL+"/login", url.Values{"username": {user}, "password": {password}, "next": {"/people"}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/people" {
+		f.t.Fatalf("form sign-in as %s = %d → %s", user, resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return c
+}
+
+func (c *client) page(path string) (int, string) {
+	c.t.Helper()
+	resp, err := c.http.Get(c.base + path)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+func TestPagesByRole(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	p1 := fmt.Sprint(f.people["p1"].ID)
+	c1 := fmt.Sprint(f.orgs["C1"].ID)
+	pages := []string{"/", "/orgs/" + c1, "/people", "/people?q=p1", "/people/" + p1, "/people/new", "/import", "/accounts", "/tokens", "/audit"}
+	want := map[string][]int{
+		"admin":   {200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+		"health":  {200, 200, 200, 200, 200, 200, 200, 403, 403, 403},
+		"teacher": {200, 200, 200, 200, 200, 403, 403, 403, 403, 403},
+		"viewer":  {200, 200, 403, 403, 404, 403, 403, 403, 403, 403},
+	}
+	for role, codes := range want {
+		c := f.signInForm(role)
+		for i, p := range pages {
+			st, body := c.page(p)
+			if st != codes[i] {
+				t.Errorf("%s GET %s = %d, want %d", role, p, st, codes[i])
+			}
+			if !strings.Contains(body, `<html lang="zh-CN">`) {
+				t.Errorf("%s GET %s: not a zh-CN page", role, p)
+			}
+			if st == 200 && strings.Contains(body, "<b>") && strings.Contains(body, "role=\"alert\"") {
+				t.Errorf("%s GET %s shows an error", role, p)
+			}
+		}
+	}
+	// Anonymous visitors are sent to sign in.
+	st, _ := f.anon().page("/people")
+	if st != http.StatusSeeOther {
+		t.Fatalf("anonymous /people = %d", st)
+	}
+}
+
+func TestPagesMaskAndEnglish(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	p1 := f.people["p1"]
+	c := f.signInForm("health")
+	_, body := c.page(fmt.Sprintf("/people/%d", p1.ID))
+	if strings.Contains(body, p1.IDNumber) || !strings.Contains(body, p1.IDNumber[:3]+"***********"+p1.IDNumber[14:]) {
+		t.Fatal("person page does not mask the identity number")
+	}
+	_, body = c.page(fmt.Sprintf("/people/%d?unmask=1", p1.ID))
+	if !strings.Contains(body, p1.IDNumber) {
+		t.Fatal("unmasked page lacks the identity number")
+	}
+	tc := f.signInForm("teacher")
+	if st, _ := tc.page(fmt.Sprintf("/people/%d?unmask=1", p1.ID)); st != 403 {
+		t.Fatalf("teacher unmask page = %d", st)
+	}
+	if st, _ := tc.page(fmt.Sprintf("/people/%d", f.people["p2"].ID)); st != 404 {
+		t.Fatalf("teacher reads another class = %d", st)
+	}
+	// Switch to English.
+	resp, _ := c.http.Get(f.srv.URL + "/lang/en?next=/people")
+	resp.Body.Close()
+	_, body = c.page("/people")
+	if !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, "People") {
+		t.Fatal("English not selected")
+	}
+}
+
+func TestPageFormsWithCSRF(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	c := f.signInForm("admin")
+	_, body := c.page(fmt.Sprintf("/orgs/%d", f.orgs["S1"].ID))
+	m := csrfField.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no csrf token in the form")
+	}
+	post := func(path string, v url.Values) (int, string) {
+		resp, err := c.http.PostForm(f.srv.URL+path, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b) + resp.Header.Get("Location")
+	}
+	v := url.Values{"parent_id": {fmt.Sprint(f.orgs["S1"].ID)}, "kind": {"class"}, "code": {"C3"}, "name": {"初一(3)班"}, "responsible": {"班主任,王老师,13800138009"}}
+	if st, _ := post("/orgs", v); st != 403 {
+		t.Fatalf("form without CSRF = %d", st)
+	}
+	v.Set("csrf_token", m[1])
+	if st, loc := post("/orgs", v); st != http.StatusSeeOther || !strings.Contains(loc, "notice=saved") {
+		t.Fatalf("create unit = %d %s", st, loc)
+	}
+	v.Set("code", "C3")
+	if st, body := post("/orgs", v); st != 409 || !strings.Contains(body, "already in use") {
+		t.Fatalf("duplicate code = %d", st)
+	}
+	np := url.Values{"csrf_token": {m[1]}, "external_id": {"n1"}, "name": {"新同学"}, "kind": {"student"}, "org_code": {"C3"},
+		"id_number": {"123"}}
+	if st, body := post("/people", np); st != 400 || !strings.Contains(body, "id_number") {
+		t.Fatalf("bad id number = %d", st)
+	}
+	np.Set("id_number", validID("11010520100307129"))
+	if st, loc := post("/people", np); st != http.StatusSeeOther {
+		t.Fatalf("create person = %d %s", st, loc)
+	}
+}
+
+// TestTranslationsComplete fails when a template uses a message key that
+// the catalog lacks.
+func TestTranslationsComplete(t *testing.T) {
+	keys := regexp.MustCompile(`\.L\.[TF] "([^"]+)"`)
+	entries, _ := os.ReadDir("templates")
+	for _, e := range entries {
+		b, err := os.ReadFile("templates/" + e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range keys.FindAllStringSubmatch(string(b), -1) {
+			if !web.HasMessage(m[1]) {
+				t.Errorf("%s: no translation for %q", e.Name(), m[1])
+			}
+		}
+	}
+}

@@ -1,0 +1,159 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"epiguard/internal/domain"
+)
+
+// pages holds one template set per page: the layout plus the page, parsed
+// once at start-up.
+type pages struct {
+	sets map[string]*template.Template
+}
+
+// assetVersion is a content hash appended to asset URLs so browsers may
+// cache them for good.
+var assetVersion = func() string {
+	h := sha256.New()
+	fs.WalkDir(assets, "static", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := assets.ReadFile(p)
+			h.Write(b)
+		}
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}()
+
+var funcs = template.FuncMap{
+	"asset": func(name string) string { return "/static/" + name + "?v=" + assetVersion },
+	"join":  strings.Join,
+	"add":   func(a, b int) int { return a + b },
+}
+
+func loadPages() (*pages, error) {
+	names, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{sets: map[string]*template.Template{}}
+	for _, n := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if base == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", base, err)
+		}
+		p.sets[base] = t
+	}
+	return p, nil
+}
+
+// navItem is one entry of the role-dependent navigation.
+type navItem struct {
+	Href, Key string
+	Current   bool
+}
+
+// view is the data every page template gets; Data is the page's own.
+type view struct {
+	L       *catalog
+	Lang    string
+	Title   string
+	User    *domain.Account
+	CSRF    string
+	Nav     []navItem
+	Notice  string
+	Error   string
+	Fields  []domain.FieldError
+	Demo    bool
+	Version string
+	Path    string
+	Data    any
+}
+
+func (s *Server) nav(rq *request, path string) []navItem {
+	if rq.acc == nil {
+		return nil
+	}
+	sc := rq.scope()
+	items := []navItem{{"/", "nav.home", false}, {"/orgs", "nav.orgs", false}}
+	if sc.PersonLevel {
+		items = append(items, navItem{"/people", "nav.people", false})
+	}
+	if editors.allowed(rq.acc.Role) {
+		items = append(items, navItem{"/import", "nav.import", false})
+	}
+	if adminOnly.allowed(rq.acc.Role) {
+		items = append(items, navItem{"/accounts", "nav.accounts", false}, navItem{"/tokens", "nav.tokens", false}, navItem{"/audit", "nav.audit", false})
+	}
+	for i := range items {
+		h := items[i].Href
+		items[i].Current = path == h || (h != "/" && strings.HasPrefix(path, h+"/"))
+	}
+	return items
+}
+
+// render executes a page into a buffer first, so a template error becomes
+// a clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, status int, name, titleKey string, data any, formErr error) error {
+	t, ok := s.pages.sets[name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	v := view{L: catalogs[rq.lang], Lang: rq.lang, User: rq.acc, Nav: s.nav(rq, r.URL.Path), Demo: s.demo,
+		Version: s.version, Path: r.URL.RequestURI(), Data: data}
+	v.Title = v.L.T(titleKey)
+	if rq.session != nil {
+		v.CSRF = rq.session.CSRFToken
+	}
+	if formErr != nil {
+		code := domain.ErrorCode(formErr)
+		if code == domain.EInternal {
+			return formErr
+		}
+		v.Error = domain.ErrorMessage(formErr)
+		v.Fields = domain.ErrorFields(formErr)
+		if status == http.StatusOK {
+			status = httpStatus[code]
+		}
+	}
+	if n := r.URL.Query().Get("notice"); n != "" {
+		if _, ok := messages[n]; ok {
+			v.Notice = v.L.T(n)
+		}
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, v); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+	return nil
+}
+
+type errorPage struct {
+	Status  int
+	Heading string
+}
+
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, rq *request, status int, err error) {
+	l := catalogs[rq.lang]
+	data := errorPage{Status: status, Heading: l.T(fmt.Sprintf("error.%d", status))}
+	if rerr := s.render(w, r, rq, status, "error", "error.title", data, err); rerr != nil {
+		s.log.Error("render error page", "err", rerr)
+		http.Error(w, http.StatusText(status), status)
+	}
+}

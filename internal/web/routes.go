@@ -1,0 +1,97 @@
+package web
+
+import (
+	"net/http"
+
+	"epiguard/internal/domain"
+)
+
+// access says who may call a route.
+type access int
+
+const (
+	public    access = iota // anyone
+	signedIn                // any account
+	adminOnly               // role admin
+	editors                 // roles that may change people (admin, health)
+)
+
+// route is one entry of the routing table. Keeping every route in one
+// table lets the OpenAPI test check each against the document.
+type route struct {
+	method, pattern string
+	access          access
+	api             bool // JSON errors instead of pages
+	handler         func(http.ResponseWriter, *http.Request, *request) error
+}
+
+func (s *Server) routeTable() []route {
+	return []route{
+		// Operations.
+		{"GET", "/healthz", public, true, s.healthz},
+		{"GET", "/readyz", public, true, s.readyz},
+		{"GET", "/metrics", public, true, s.serveMetrics},
+		{"GET", "/api/v1/openapi.json", public, true, s.openAPI},
+		{"GET", "/static/", public, false, s.static},
+
+		// JSON API.
+		{"POST", "/api/v1/session", public, true, s.apiSignIn},
+		{"GET", "/api/v1/session", signedIn, true, s.apiSession},
+		{"DELETE", "/api/v1/session", signedIn, true, s.apiSignOut},
+		{"GET", "/api/v1/orgs", signedIn, true, s.apiOrgs},
+		{"POST", "/api/v1/orgs", adminOnly, true, s.apiCreateOrg},
+		{"GET", "/api/v1/orgs/{id}", signedIn, true, s.apiOrg},
+		{"PATCH", "/api/v1/orgs/{id}", adminOnly, true, s.apiUpdateOrg},
+		{"DELETE", "/api/v1/orgs/{id}", adminOnly, true, s.apiDeleteOrg},
+		{"GET", "/api/v1/people", signedIn, true, s.apiPeople},
+		{"POST", "/api/v1/people", editors, true, s.apiCreatePerson},
+		{"POST", "/api/v1/people/import", editors, true, s.apiImport},
+		{"GET", "/api/v1/people/{id}", signedIn, true, s.apiPerson},
+		{"PATCH", "/api/v1/people/{id}", signedIn, true, s.apiUpdatePerson},
+		{"POST", "/api/v1/people/{id}/token", signedIn, true, s.apiRotateToken},
+		{"GET", "/api/v1/accounts", adminOnly, true, s.apiAccounts},
+		{"POST", "/api/v1/accounts", adminOnly, true, s.apiCreateAccount},
+		{"PATCH", "/api/v1/accounts/{id}", adminOnly, true, s.apiUpdateAccount},
+		{"GET", "/api/v1/tokens", adminOnly, true, s.apiTokens},
+		{"POST", "/api/v1/tokens", adminOnly, true, s.apiCreateToken},
+		{"DELETE", "/api/v1/tokens/{id}", adminOnly, true, s.apiRevokeToken},
+		{"GET", "/api/v1/audit", adminOnly, true, s.apiAudit},
+
+		// Pages.
+		{"GET", "/{$}", signedIn, false, s.pageHome},
+		{"GET", "/login", public, false, s.pageLogin},
+		{"POST", "/login", public, false, s.pageLoginSubmit},
+		{"POST", "/logout", signedIn, false, s.pageLogout},
+		{"GET", "/lang/{lang}", public, false, s.pageLang},
+		{"GET", "/orgs", signedIn, false, s.pageOrgs},
+		{"GET", "/orgs/{id}", signedIn, false, s.pageOrg},
+		{"POST", "/orgs", adminOnly, false, s.pageCreateOrg},
+		{"POST", "/orgs/{id}", adminOnly, false, s.pageUpdateOrg},
+		{"GET", "/people", signedIn, false, s.pagePeople},
+		{"GET", "/people/new", editors, false, s.pageNewPerson},
+		{"POST", "/people", editors, false, s.pageCreatePerson},
+		{"GET", "/people/{id}", signedIn, false, s.pagePerson},
+		{"POST", "/people/{id}", editors, false, s.pageUpdatePerson},
+		{"POST", "/people/{id}/token", editors, false, s.pageRotateToken},
+		{"GET", "/import", editors, false, s.pageImport},
+		{"POST", "/import", editors, false, s.pageImportSubmit},
+		{"GET", "/accounts", adminOnly, false, s.pageAccounts},
+		{"POST", "/accounts", adminOnly, false, s.pageCreateAccount},
+		{"POST", "/accounts/{id}", adminOnly, false, s.pageUpdateAccount},
+		{"GET", "/tokens", adminOnly, false, s.pageTokens},
+		{"POST", "/tokens", adminOnly, false, s.pageCreateToken},
+		{"POST", "/tokens/{id}/revoke", adminOnly, false, s.pageRevokeToken},
+		{"GET", "/audit", adminOnly, false, s.pageAudit},
+	}
+}
+
+// allowed reports whether an account with role may use a route of this access.
+func (a access) allowed(role domain.Role) bool {
+	switch a {
+	case adminOnly:
+		return role == domain.RoleAdmin
+	case editors:
+		return role == domain.RoleAdmin || role == domain.RoleHealth
+	}
+	return true
+}

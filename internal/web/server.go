@@ -1,0 +1,84 @@
+// Package web serves EpiGuard's server-rendered pages and its JSON API
+// (SPEC §4.2) over the store. Handlers stay thin: validation and scope
+// rules live in the domain and the store.
+package web
+
+import (
+	"embed"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"epiguard/internal/store"
+)
+
+//go:embed templates static openapi.json
+var assets embed.FS
+
+// Config is what the web layer needs from its caller.
+type Config struct {
+	DB     *store.DB
+	Logger *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Location is the installation's time zone for dates (SPEC §4.2).
+	Location *time.Location
+	// SecureCookies sets the Secure flag; on when served over TLS or
+	// behind a TLS-terminating proxy.
+	SecureCookies bool
+	// Version is shown in the footer and in /metrics.
+	Version string
+	// Demo makes the sign-in page show the demo accounts.
+	Demo bool
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	db      *store.DB
+	log     *slog.Logger
+	now     func() time.Time
+	loc     *time.Location
+	secure  bool
+	version string
+	demo    bool
+	pages   *pages
+	metrics *metrics
+	limiter *ipLimiter
+	routes  []route
+	mux     *http.ServeMux
+	started time.Time
+}
+
+// New builds the server and parses its templates; a template error is a
+// start-up error, never a runtime one.
+func New(cfg Config) (*Server, error) {
+	s := &Server{db: cfg.DB, log: cfg.Logger, now: cfg.Now, loc: cfg.Location, secure: cfg.SecureCookies,
+		version: cfg.Version, demo: cfg.Demo}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.loc == nil {
+		s.loc = time.UTC
+	}
+	s.started = s.now()
+	var err error
+	if s.pages, err = loadPages(); err != nil {
+		return nil, err
+	}
+	s.metrics = newMetrics()
+	s.limiter = newIPLimiter(20, time.Minute, s.now)
+	s.routes = s.routeTable()
+	s.mux = http.NewServeMux()
+	for _, r := range s.routes {
+		s.mux.Handle(r.method+" "+r.pattern, s.wrap(r))
+	}
+	return s, nil
+}
+
+// Handler returns the root handler with the common middleware.
+func (s *Server) Handler() http.Handler {
+	return s.recoverer(s.secureHeaders(s.mux))
+}

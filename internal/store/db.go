@@ -20,6 +20,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite", pure Go: no cgo in the binary
 
+	"epiguard/internal/domain"
 	"epiguard/internal/secret"
 )
 
@@ -180,4 +181,20 @@ func isUniqueViolation(err error) bool {
 func like(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(s) + "%"
+}
+
+// Backup writes a consistent copy of a SQLite database to path while the
+// database stays in use (VACUUM INTO reads one snapshot). The file must not
+// exist yet. PostgreSQL is backed up with its own tools.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if db.engine != SQLite {
+		return domain.Errorf(domain.EInvalid, "backup of PostgreSQL: use pg_dump, e.g. pg_dump --format=custom --file=epiguard.dump DSN")
+	}
+	if _, err := os.Stat(path); err == nil {
+		return domain.Errorf(domain.EInvalid, "%s already exists: choose a new file name", path)
+	}
+	if _, err := db.write.ExecContext(ctx, `VACUUM INTO $1`, path); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
 }

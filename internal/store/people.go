@@ -169,7 +169,7 @@ func (db *DB) Person(ctx context.Context, sc domain.Scope, id int64, unmask bool
 
 // sealed holds the encrypted and masked forms of a person's identifiers.
 type sealed struct {
-	idEnc, idIdx, phoneEnc, gEnc []byte
+	idEnc, idIdx, phoneEnc, gEnc   []byte
 	idMasked, phoneMasked, gMasked string
 }
 

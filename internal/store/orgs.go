@@ -140,14 +140,23 @@ func (db *DB) Orgs(ctx context.Context, sc domain.Scope, parent int64) ([]*domai
 		return nil, fmt.Errorf("list orgs: %w", err)
 	}
 	for _, o := range out {
-		if err := db.read.QueryRowContext(ctx, `SELECT
-			(SELECT COUNT(*) FROM orgs c WHERE c.parent_id = $1),
-			(SELECT COUNT(*) FROM people p JOIN orgs po ON po.id = p.org_id WHERE po.path >= $2 AND po.path < $3)`,
-			o.ID, o.Path, domain.UpperBound(o.Path)).Scan(&o.Children, &o.People); err != nil {
-			return nil, fmt.Errorf("count below org %d: %w", o.ID, err)
+		if err := db.CountBelow(ctx, o); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// CountBelow fills in the number of child units of o and of people whose
+// primary unit lies in o's subtree.
+func (db *DB) CountBelow(ctx context.Context, o *domain.Org) error {
+	if err := db.read.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM orgs c WHERE c.parent_id = $1),
+		(SELECT COUNT(*) FROM people p JOIN orgs po ON po.id = p.org_id WHERE po.path >= $2 AND po.path < $3)`,
+		o.ID, o.Path, domain.UpperBound(o.Path)).Scan(&o.Children, &o.People); err != nil {
+		return fmt.Errorf("count below org %d: %w", o.ID, err)
+	}
+	return nil
 }
 
 // OrgTree returns every unit of the scope's subtree in path order, for the

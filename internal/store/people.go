@@ -202,6 +202,10 @@ func (db *DB) CreatePerson(ctx context.Context, sc domain.Scope, p *domain.Perso
 	err := db.transact(ctx, func(tx *sql.Tx) error {
 		return db.insertPerson(ctx, tx, p, db.now())
 	})
+	if p.Tags == nil {
+		p.Tags = []string{}
+	}
+	p.Memberships = []domain.Membership{}
 	if isUniqueViolation(err) {
 		return db.conflictOf(ctx, p)
 	}

@@ -34,6 +34,9 @@ func (s *Server) apiOrg(w http.ResponseWriter, r *http.Request, rq *request) err
 	if err != nil {
 		return err
 	}
+	if err := s.db.CountBelow(r.Context(), o); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, o)
 	return nil
 }
@@ -73,6 +76,9 @@ func (s *Server) apiUpdateOrg(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	o, err := s.db.UpdateOrg(r.Context(), rq.scope(), id, u)
 	if err != nil {
+		return err
+	}
+	if err := s.db.CountBelow(r.Context(), o); err != nil {
 		return err
 	}
 	s.audit(r.Context(), rq, domain.AuditEntry{Action: domain.AuditAdmin, Target: fmt.Sprintf("org:%d", o.ID), Detail: "updated " + o.Code})

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"epiguard/internal/domain"
 )
@@ -25,7 +26,13 @@ const maxJSONBody = 1 << 20
 
 // decodeJSON reads a JSON object into v, rejecting unknown fields so that
 // a misspelt field is an error rather than silently ignored.
+//
+// The JSON content type is required: a browser cannot send it cross-site
+// without a CORS preflight, which closes login CSRF through a plain form.
 func decodeJSON(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		return fieldErr("Content-Type", "must be application/json")
+	}
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxJSONBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -117,3 +117,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request, rq *reques
 	w.Write([]byte(b.String()))
 	return nil
 }
+
+func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return domain.Errorf(domain.ENotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path)
+}

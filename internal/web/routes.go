@@ -56,6 +56,9 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/tokens", adminOnly, true, s.apiCreateToken},
 		{"DELETE", "/api/v1/tokens/{id}", adminOnly, true, s.apiRevokeToken},
 		{"GET", "/api/v1/audit", adminOnly, true, s.apiAudit},
+		// Any other path or method under the API answers in the API's
+		// error format rather than the mux's plain text.
+		{"", "/api/v1/", public, true, s.apiNotFound},
 
 		// Pages.
 		{"GET", "/{$}", signedIn, false, s.pageHome},

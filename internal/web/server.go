@@ -7,6 +7,7 @@ import (
 	"embed"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"epiguard/internal/store"
@@ -73,7 +74,7 @@ func New(cfg Config) (*Server, error) {
 	s.routes = s.routeTable()
 	s.mux = http.NewServeMux()
 	for _, r := range s.routes {
-		s.mux.Handle(r.method+" "+r.pattern, s.wrap(r))
+		s.mux.Handle(strings.TrimSpace(r.method+" "+r.pattern), s.wrap(r))
 	}
 	return s, nil
 }

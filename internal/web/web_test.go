@@ -456,3 +456,24 @@ func TestOpsEndpoints(t *testing.T) {
 		t.Fatalf("readyz with the database closed = %d", st)
 	}
 }
+
+func TestAPIUnknownPathsAnswerJSON(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	c := f.signIn("admin")
+	var e struct{ Error struct{ Code string } }
+	if st := c.do("GET", "/api/v1/nothing-here", nil, &e); st != 404 || e.Error.Code != "not_found" {
+		t.Fatalf("unknown path = %d %+v", st, e)
+	}
+	if st := c.do("PUT", "/api/v1/orgs", nil, &e); st != 404 || e.Error.Code != "not_found" {
+		t.Fatalf("wrong method = %d %+v", st, e)
+	}
+	// A form post cannot sign in through the JSON API (login CSRF).
+	resp, err := http.Post(f.srv.URL+"/api/v1/session", "text/plain", strings.NewReader(`{"username":"admin","password":"`+password+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Fatalf("text/plain sign-in = %d", resp.StatusCode)
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"strconv"
+	"strings"
 
 	"epiguard/internal/domain"
 )
@@ -26,4 +27,18 @@ func (a *args) personInScope(sc domain.Scope) string {
 	return `(EXISTS (SELECT 1 FROM orgs so WHERE so.id = p.org_id AND so.path >= ` + lo + ` AND so.path < ` + hi + `)
 		OR EXISTS (SELECT 1 FROM memberships sm JOIN orgs smo ON smo.id = sm.org_id
 			WHERE sm.person_id = p.id AND smo.path >= ` + lo + ` AND smo.path < ` + hi + `))`
+}
+
+// tuple adds vs and returns "($n, $n+1, …)".
+func (a *args) tuple(vs ...any) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i, v := range vs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(a.add(v))
+	}
+	b.WriteByte(')')
+	return b.String()
 }

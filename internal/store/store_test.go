@@ -22,7 +22,9 @@ func TestMain(m *testing.M) {
 }
 
 // open returns a migrated store on the engine's fresh database.
-func open(t *testing.T, e testdb.Engine) *store.DB {
+func open(t *testing.T, e testdb.Engine) *store.DB { return openB(t, e) }
+
+func openB(t testing.TB, e testdb.Engine) *store.DB {
 	t.Helper()
 	box, err := secret.NewBox(make([]byte, secret.KeySize))
 	if err != nil {

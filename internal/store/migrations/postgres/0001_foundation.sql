@@ -35,7 +35,6 @@ CREATE TABLE people (
     updated_at            TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX people_org ON people(org_id, id);
-CREATE INDEX people_name ON people(name);
 
 CREATE TABLE memberships (
     person_id BIGINT NOT NULL REFERENCES people(id) ON DELETE CASCADE,

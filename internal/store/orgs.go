@@ -35,43 +35,82 @@ func scanOrg(row interface{ Scan(...any) error }) (*domain.Org, error) {
 // CreateOrg adds a unit under o.ParentID (nil for a root, which only the
 // system scope may create). The parent must lie in the scope.
 func (db *DB) CreateOrg(ctx context.Context, sc domain.Scope, o *domain.Org) error {
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	parentPath, depth := "/", 0
-	if o.ParentID != nil {
-		parent, err := db.Org(ctx, sc, *o.ParentID)
-		if err != nil {
-			if domain.ErrorCode(err) == domain.ENotFound {
-				return &domain.Error{Code: domain.EInvalid, Message: "invalid input",
-					Fields: []domain.FieldError{{Field: "parent_id", Message: "no such unit in your scope"}}}
+	return db.CreateOrgs(ctx, sc, []*domain.Org{o})
+}
+
+// CreateOrgs adds units in one transaction, all or none. A unit's ParentID
+// may point at an existing unit in the scope or at the ID field of a unit
+// earlier in the list, so a whole tree can be created parents first.
+func (db *DB) CreateOrgs(ctx context.Context, sc domain.Scope, orgs []*domain.Org) error {
+	paths := map[int64]string{} // ids created here and parents looked up
+	depths := map[int64]int{}
+	pending := map[*int64]bool{}
+	for _, o := range orgs {
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		switch {
+		case o.ParentID == nil && sc.Path != "/":
+			return fieldErr("parent_id", "required")
+		case o.ParentID == nil, pending[o.ParentID]:
+		default:
+			if _, ok := paths[*o.ParentID]; ok {
+				break
 			}
-			return err
+			parent, err := db.Org(ctx, sc, *o.ParentID)
+			if err != nil {
+				if domain.ErrorCode(err) == domain.ENotFound {
+					return fieldErr("parent_id", "no such unit in your scope")
+				}
+				return err
+			}
+			paths[parent.ID], depths[parent.ID] = parent.Path, parent.Depth
 		}
-		parentPath, depth = parent.Path, parent.Depth+1
-	} else if sc.Path != "/" {
-		return &domain.Error{Code: domain.EInvalid, Message: "invalid input",
-			Fields: []domain.FieldError{{Field: "parent_id", Message: "required"}}}
+		pending[&o.ID] = true
 	}
-	resp, _ := json.Marshal(o.Responsible)
 	now := db.now()
+	var conflict string
 	err := db.transact(ctx, func(tx *sql.Tx) error {
-		// The path needs the new id; a placeholder that cannot clash with a
-		// real path ("#code") holds the unique slot until the update.
-		err := tx.QueryRowContext(ctx, `INSERT INTO orgs (parent_id, kind, code, name, path, depth, responsible, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
-			o.ParentID, o.Kind, o.Code, o.Name, "#"+o.Code, depth, string(resp), now).Scan(&o.ID)
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO orgs (parent_id, kind, code, name, path, depth, responsible, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`)
 		if err != nil {
 			return err
 		}
-		o.Path = parentPath + strconv.FormatInt(o.ID, 10) + "/"
-		o.Depth = depth
-		_, err = tx.ExecContext(ctx, `UPDATE orgs SET path = $1 WHERE id = $2`, o.Path, o.ID)
-		return err
+		defer ins.Close()
+		upd, err := tx.PrepareContext(ctx, `UPDATE orgs SET path = $1 WHERE id = $2`)
+		if err != nil {
+			return err
+		}
+		defer upd.Close()
+		for _, o := range orgs {
+			parentPath, depth := "/", 0
+			if o.ParentID != nil {
+				parentPath, depth = paths[*o.ParentID], depths[*o.ParentID]+1
+			}
+			if o.Responsible == nil {
+				o.Responsible = []domain.Responsible{}
+			}
+			resp, _ := json.Marshal(o.Responsible)
+			// The path needs the new id; a placeholder that cannot clash
+			// with a real path ("#code") holds the unique slot until the
+			// update.
+			if err := ins.QueryRowContext(ctx, o.ParentID, o.Kind, o.Code, o.Name, "#"+o.Code, depth, string(resp), now).Scan(&o.ID); err != nil {
+				if isUniqueViolation(err) {
+					conflict = o.Code
+				}
+				return err
+			}
+			o.Path, o.Depth = parentPath+strconv.FormatInt(o.ID, 10)+"/", depth
+			paths[o.ID], depths[o.ID] = o.Path, depth
+			if _, err := upd.ExecContext(ctx, o.Path, o.ID); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
-	if isUniqueViolation(err) {
+	if conflict != "" {
 		return &domain.Error{Code: domain.EConflict, Message: "code already in use",
-			Fields: []domain.FieldError{{Field: "code", Message: fmt.Sprintf("%q is already in use", o.Code)}}}
+			Fields: []domain.FieldError{{Field: "code", Message: fmt.Sprintf("%q is already in use", conflict)}}}
 	}
 	if err != nil {
 		return fmt.Errorf("create org: %w", err)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"epiguard/internal/browsertest"
 	"epiguard/internal/domain"
 	"epiguard/internal/secret"
 	"epiguard/internal/store"
@@ -21,8 +22,13 @@ import (
 	"epiguard/internal/web"
 )
 
+var browser *browsertest.Browser
+
 func TestMain(m *testing.M) {
+	var stop func()
+	browser, stop = browsertest.Start()
 	code := m.Run()
+	stop()
 	testdb.Shutdown()
 	os.Exit(code)
 }

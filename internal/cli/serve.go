@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"epiguard/internal/demo"
+	"epiguard/internal/domain"
+	"epiguard/internal/store"
+	"epiguard/internal/web"
+)
+
+// serverFlags are the flags serve and demo share.
+type serverFlags struct {
+	dsn  *string
+	addr *string
+}
+
+func (e *env) serverFlags(name string) (*serverFlags, func([]string) ([]string, error)) {
+	fs := e.flagSet(name)
+	sf := &serverFlags{dsn: e.dbFlag(fs)}
+	def := e.getenv("EPIGUARD_ADDR")
+	if def == "" {
+		def = "127.0.0.1:8080"
+	}
+	sf.addr = fs.String("addr", def, "address to listen on (env EPIGUARD_ADDR)")
+	return sf, func(args []string) ([]string, error) { return parse(fs, args) }
+}
+
+func (e *env) serve(ctx context.Context, args []string) error {
+	sf, parseArgs := e.serverFlags("serve")
+	if _, err := parseArgs(args); err != nil {
+		return err
+	}
+	db, v, err := e.openMigrated(ctx, *sf.dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	isDemo, err := demo.IsDemo(ctx, db)
+	if err != nil {
+		return err
+	}
+	if isDemo {
+		e.log.Warn("this database holds the demo data set and its demo accounts (password \"demo\"): do not use it for real data")
+	}
+	e.log.Info("database ready", "engine", db.Engine(), "schema", v)
+	return e.run(ctx, db, *sf.addr, isDemo, nil)
+}
+
+// run serves HTTP on addr until ctx ends, then shuts down in order: stop
+// accepting, finish requests in flight (up to 15 s), then the caller closes
+// the database. started, if set, is called with the listening URL.
+func (e *env) run(ctx context.Context, db *store.DB, addr string, isDemo bool, started func(url string)) error {
+	loc, err := e.location()
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Config{DB: db, Logger: e.log, Location: loc, Version: Version, Demo: isDemo,
+		SecureCookies: e.getenv("EPIGUARD_SECURE_COOKIES") == "1"})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return usagef("--addr: %v", err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: nil, BaseContext: func(net.Listener) context.Context { return ctx }}
+	url := "http://" + ln.Addr().String() + "/"
+	e.log.Info("listening", "url", url)
+	if started != nil {
+		started(url)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	e.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func (e *env) location() (*time.Location, error) {
+	tz := e.getenv("EPIGUARD_TZ")
+	if tz == "" {
+		tz = "Asia/Shanghai"
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, usagef("EPIGUARD_TZ: unknown time zone %q", tz)
+	}
+	return loc, nil
+}
+
+func (e *env) demo(ctx context.Context, args []string) error {
+	fs := e.flagSet("demo")
+	dsn := e.dbFlag(fs)
+	def := e.getenv("EPIGUARD_ADDR")
+	if def == "" {
+		def = "127.0.0.1:8080"
+	}
+	addr := fs.String("addr", def, "address to listen on (env EPIGUARD_ADDR)")
+	seedOnly := fs.Bool("seed-only", false, "load the demo data and stop, without serving")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	db, _, err := e.openMigrated(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	isDemo, err := demo.IsDemo(ctx, db)
+	if err != nil {
+		return err
+	}
+	var sum *demo.Summary
+	if !isDemo {
+		start := time.Now()
+		sum, err = demo.Seed(ctx, db, e.log)
+		if domain.ErrorCode(err) == domain.EConflict {
+			return usagef("the database %s already holds data that is not the demo data set: use an empty database for the demo (e.g. --db sqlite:demo.db)", *dsn)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "demo data loaded in %s: %d units, %d people, %d guardians\n",
+			time.Since(start).Round(time.Millisecond), sum.Orgs, sum.People, sum.Guardians)
+	} else {
+		fmt.Fprintln(e.stdout, "the database already holds the demo data set")
+	}
+	printAccounts := func() {
+		fmt.Fprintf(e.stdout, "demo accounts (password %q):\n", demo.Password)
+		for _, a := range demo.Accounts() {
+			fmt.Fprintf(e.stdout, "  %-9s %-8s %s\n", a.Username, a.Role, a.Scope)
+		}
+	}
+	if *seedOnly {
+		printAccounts()
+		return nil
+	}
+	return e.run(ctx, db, *addr, true, func(url string) {
+		fmt.Fprintf(e.stdout, "EpiGuard demo: open %s\n", url)
+		printAccounts()
+	})
+}

@@ -1,0 +1,179 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"epiguard/internal/browsertest"
+	"epiguard/internal/demo"
+	"epiguard/internal/secret"
+	"epiguard/internal/store"
+	"epiguard/internal/testdb"
+	"epiguard/internal/web"
+)
+
+// demoServer serves a fresh database seeded with the demo data set.
+func demoServer(t *testing.T) (string, *store.DB) {
+	t.Helper()
+	ctx := context.Background()
+	box, _ := secret.NewBox(make([]byte, secret.KeySize))
+	db, err := store.Open(ctx, testdb.SQLite(t), store.Options{Box: box})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Seed(ctx, db, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := web.New(web.Config{DB: db, Demo: true, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return srv.URL, db
+}
+
+// signInUI fills the sign-in form as a person would and waits for the
+// dashboard.
+func signInUI(t *testing.T, tab context.Context, base, user string) {
+	t.Helper()
+	if err := chromedp.Do(tab, chromedp.Navigate(base+"/login")); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab,
+		chromedp.SendKeys(chromedp.ID("username"), user),
+		chromedp.SendKeys(chromedp.ID("password"), demo.Password),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(tab, chromedp.WaitEvent(page.LoadEventFired, nil,
+		chromedp.Click(chromedp.CSS(`button[type=submit].primary`)))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab, chromedp.WaitVisible(chromedp.CSS("main h1"))); err != nil {
+		t.Fatal(err)
+	}
+	loc, err := chromedp.Run(tab, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(loc, "/login") {
+		text, _ := chromedp.Run(tab, chromedp.Text(chromedp.CSS("main")))
+		t.Fatalf("%s did not get past sign-in: %s", user, text)
+	}
+}
+
+// noHorizontalScroll fails if the page is wider than the viewport, the
+// usual way a layout breaks on a phone.
+func noHorizontalScroll(t *testing.T, tab context.Context, what string) {
+	t.Helper()
+	over, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if over > 0 {
+		t.Errorf("%s: page is %d px wider than the viewport", what, over)
+	}
+}
+
+func TestBrowserDemoAccountsSignIn(t *testing.T) {
+	base, _ := demoServer(t)
+	for _, v := range []struct {
+		name string
+		vp   browsertest.Viewport
+	}{{"phone", browsertest.Phone}, {"desktop", browsertest.Desktop}} {
+		for _, a := range demo.Accounts() {
+			t.Run(v.name+"/"+a.Username, func(t *testing.T) {
+				tab := browser.Tab(t, v.vp)
+				signInUI(t, tab, base, a.Username)
+				h1, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("main h1")))
+				if err != nil || h1 != "工作台" {
+					t.Fatalf("dashboard heading = %q, %v", h1, err)
+				}
+				browsertest.RequireCJKFont(t, tab, "main h1")
+				noHorizontalScroll(t, tab, a.Username+" dashboard")
+			})
+		}
+	}
+}
+
+// TestBrowserAccessibility audits every page of the registry with axe-core
+// on a phone and on a desktop.
+func TestBrowserAccessibility(t *testing.T) {
+	base, db := demoServer(t)
+	ctx := context.Background()
+	list, _, err := db.People(ctx, adminScope(t, db), store.PeopleQuery{Limit: 1})
+	if err != nil || len(list) == 0 {
+		t.Fatalf("demo people: %v", err)
+	}
+	pages := []string{"/", "/orgs", "/people", "/people?q=王", fmt.Sprintf("/people/%d", list[0].ID),
+		fmt.Sprintf("/people/%d?unmask=1", list[0].ID), "/people/new", "/import", "/accounts", "/tokens", "/audit"}
+	for _, v := range []struct {
+		name string
+		vp   browsertest.Viewport
+	}{{"phone", browsertest.Phone}, {"desktop", browsertest.Desktop}} {
+		t.Run(v.name, func(t *testing.T) {
+			tab := browser.Tab(t, v.vp)
+			if err := chromedp.Do(tab, chromedp.Navigate(base+"/login")); err != nil {
+				t.Fatal(err)
+			}
+			browsertest.Axe(t, tab)
+			signInUI(t, tab, base, "admin")
+			for _, p := range pages {
+				if err := chromedp.Do(tab, chromedp.Navigate(base+p)); err != nil {
+					t.Fatal(err)
+				}
+				browsertest.Axe(t, tab)
+				if v.vp == browsertest.Phone {
+					noHorizontalScroll(t, tab, p)
+				}
+			}
+		})
+	}
+}
+
+// TestBrowserImportReport uploads a bad roster through the import page
+// and reads the report.
+func TestBrowserImportReport(t *testing.T) {
+	base, _ := demoServer(t)
+	tab := browser.Tab(t, browsertest.Desktop)
+	signInUI(t, tab, base, "admin")
+	if err := chromedp.Do(tab, chromedp.Navigate(base+"/import")); err != nil {
+		t.Fatal(err)
+	}
+	file := t.TempDir() + "/bad.csv"
+	if err := writeFile(file, "学号,姓名,班级编码,手机号\nN1,新生,NOPE,123\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab, chromedp.SetUploadFiles(chromedp.ID("file"), []string{file})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(tab, chromedp.WaitEvent(page.LoadEventFired, nil,
+		chromedp.Click(chromedp.CSS(`form[action="/import"] button.primary`)))); err != nil {
+		t.Fatal(err)
+	}
+	report, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("pre.report")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report != "imported 0, updated 0, invalid 1" {
+		t.Fatalf("report = %q", report)
+	}
+	body, _ := chromedp.Run(tab, chromedp.Text(chromedp.CSS("main")))
+	if !strings.Contains(body, "未写入任何数据") || !strings.Contains(body, "手机号") {
+		t.Fatalf("page does not explain the problem:\n%s", body)
+	}
+	browsertest.Axe(t, tab)
+}

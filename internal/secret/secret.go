@@ -131,3 +131,10 @@ func LoadOrCreateKey(path string) ([]byte, error) {
 	}
 	return key, f.Close()
 }
+
+// DerivedKey returns a 32-byte key for another purpose (such as signing
+// gate passes), derived from the master key so that no second key file is
+// needed and every app node derives the same key.
+func (b *Box) DerivedKey(purpose string) []byte {
+	return derive(b.hmacKey, "epiguard derived key v1: "+purpose)
+}

@@ -40,6 +40,8 @@ type DB struct {
 	box    *secret.Box
 	log    *slog.Logger
 	now    func() time.Time
+	// engines caches the compiled status rules.
+	engines engineCache
 }
 
 // Options configure Open.

@@ -468,3 +468,45 @@ func (db *DB) RotateGuardianToken(ctx context.Context, sc domain.Scope, personID
 	}
 	return tok, nil
 }
+
+// LinkHolder is whoever a personal link belongs to: one person, or a
+// guardian with their children.
+type LinkHolder struct {
+	GuardianID   int64
+	GuardianName string
+	People       []*domain.Person
+}
+
+// HolderByToken resolves a personal link token: a person's own link or a
+// guardian's. ENotFound for an unknown or rotated token.
+func (db *DB) HolderByToken(ctx context.Context, token string) (*LinkHolder, error) {
+	p, err := db.PersonByToken(ctx, token)
+	if err == nil {
+		return &LinkHolder{People: []*domain.Person{p}}, nil
+	}
+	if domain.ErrorCode(err) != domain.ENotFound {
+		return nil, err
+	}
+	h := &LinkHolder{}
+	err = db.read.QueryRowContext(ctx, `SELECT id, name FROM guardians WHERE token_hash = $1`, secret.TokenHash(token)).Scan(&h.GuardianID, &h.GuardianName)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, domain.Errorf(domain.ENotFound, "this link is not valid (it may have been replaced)")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("guardian by token: %w", err)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+personColumns+` FROM people p JOIN orgs o ON o.id = p.org_id
+		JOIN guardian_children gc ON gc.person_id = p.id WHERE gc.guardian_id = $1 ORDER BY p.birth_date, p.id`, h.GuardianID)
+	if err != nil {
+		return nil, fmt.Errorf("guardian's children: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			return nil, err
+		}
+		h.People = append(h.People, p)
+	}
+	return h, rows.Err()
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"epiguard/internal/domain"
 )
@@ -42,3 +43,5 @@ func (a *args) tuple(vs ...any) string {
 	b.WriteByte(')')
 	return b.String()
 }
+
+func parseDate(s string) (time.Time, error) { return time.Parse(time.DateOnly, s) }

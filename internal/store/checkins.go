@@ -1,0 +1,206 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"epiguard/internal/domain"
+	"epiguard/internal/status"
+)
+
+const checkinColumns = `c.id, c.person_id, c.date, c.slot, c.temperature_c, c.symptoms, c.syndromes, c.on_campus, c.region_code,
+	c.address, c.risk_area_travel, c.case_contact, c.absent, c.note, c.source, c.submitted_by, c.revision, c.created_at, c.updated_at`
+
+func scanCheckin(row interface{ Scan(...any) error }) (*domain.Checkin, error) {
+	var c domain.Checkin
+	var temp sql.NullFloat64
+	var onCampus sql.NullBool
+	var syms, syns string
+	if err := row.Scan(&c.ID, &c.PersonID, &c.Date, &c.Slot, &temp, &syms, &syns, &onCampus, &c.RegionCode, &c.Address,
+		&c.RiskAreaTravel, &c.CaseContact, &c.Absent, &c.Note, &c.Source, &c.SubmittedBy, &c.Revision, &c.CreatedAt, &c.UpdatedAt); err != nil {
+		return nil, err
+	}
+	if temp.Valid {
+		c.TemperatureC = &temp.Float64
+	}
+	if onCampus.Valid {
+		c.OnCampus = &onCampus.Bool
+	}
+	c.Symptoms = splitTags(syms)
+	c.Syndromes = []domain.Syndrome{}
+	for _, s := range splitTags(syns) {
+		c.Syndromes = append(c.Syndromes, domain.Syndrome(s))
+	}
+	return &c, nil
+}
+
+func joinSyndromes(s []domain.Syndrome) string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = string(v)
+	}
+	return joinTags(out)
+}
+
+// CheckinResult is what recording a check-in answers (SPEC §4.2).
+type CheckinResult struct {
+	Checkin *domain.Checkin
+	Status  status.Result
+	// Replayed is true when the client_id was seen before and nothing
+	// was written.
+	Replayed bool
+}
+
+// RecordCheckin stores a check-in for a person in the scope: one record per
+// (person, date, slot), a later submission revising it with the earlier
+// version kept; a retry with a known client_id changes nothing. The
+// person's status is recomputed in the same transaction.
+func (db *DB) RecordCheckin(ctx context.Context, sc domain.Scope, c *domain.Checkin, rules domain.CheckinRules, th domain.Thresholds, lang string) (*CheckinResult, error) {
+	if err := c.Validate(rules); err != nil {
+		return nil, err
+	}
+	if _, err := db.Person(ctx, sc, c.PersonID, false); err != nil {
+		if domain.ErrorCode(err) == domain.ENotFound {
+			return nil, fieldErr("person_id", "no such person in your scope")
+		}
+		return nil, err
+	}
+	c.Syndromes = domain.SyndromesOf(c.TemperatureC, c.Symptoms, th)
+	if c.Syndromes == nil {
+		c.Syndromes = []domain.Syndrome{}
+	}
+	res := &CheckinResult{}
+	err := db.transact(ctx, func(tx *sql.Tx) error {
+		if c.ClientID != "" {
+			var id int64
+			err := tx.QueryRowContext(ctx, `SELECT checkin_id FROM checkin_clients WHERE client_id = $1`, c.ClientID).Scan(&id)
+			if err == nil {
+				prev, err := scanCheckin(tx.QueryRowContext(ctx, `SELECT `+checkinColumns+` FROM checkins c WHERE c.id = $1`, id))
+				if err != nil {
+					return err
+				}
+				if prev.PersonID != c.PersonID {
+					return fieldErr("client_id", "already used for another person's check-in")
+				}
+				res.Checkin, res.Replayed = prev, true
+				st, err := db.loadStatus(ctx, tx, c.PersonID)
+				res.Status = st.result(lang)
+				return err
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		if err := db.upsertCheckin(ctx, tx, c); err != nil {
+			return err
+		}
+		if c.ClientID != "" {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO checkin_clients (client_id, checkin_id, revision) VALUES ($1, $2, $3)`,
+				c.ClientID, c.ID, c.Revision); err != nil {
+				return err
+			}
+		}
+		res.Checkin = c
+		st, err := db.refreshStatus(ctx, tx, c.PersonID, rules.Today, "checkin")
+		res.Status = st.result(lang)
+		return err
+	})
+	if err != nil {
+		if domain.ErrorCode(err) != domain.EInternal {
+			return nil, err
+		}
+		return nil, fmt.Errorf("record check-in: %w", err)
+	}
+	return res, nil
+}
+
+// upsertCheckin inserts c or revises the existing record of the same
+// (person, date, slot), keeping the replaced version in checkin_revisions.
+func (db *DB) upsertCheckin(ctx context.Context, tx *sql.Tx, c *domain.Checkin) error {
+	now := db.now()
+	prev, err := scanCheckin(tx.QueryRowContext(ctx, `SELECT `+checkinColumns+` FROM checkins c
+		WHERE c.person_id = $1 AND c.date = $2 AND c.slot = $3`, c.PersonID, c.Date, c.Slot))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		c.Revision, c.CreatedAt, c.UpdatedAt = 1, now, now
+		return tx.QueryRowContext(ctx, `INSERT INTO checkins (person_id, date, slot, temperature_c, symptoms, syndromes, on_campus,
+			region_code, address, risk_area_travel, case_contact, absent, note, source, submitted_by, revision, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $16) RETURNING id`,
+			c.PersonID, c.Date, c.Slot, c.TemperatureC, joinTags(c.Symptoms), joinSyndromes(c.Syndromes), c.OnCampus,
+			c.RegionCode, c.Address, c.RiskAreaTravel, c.CaseContact, c.Absent, c.Note, c.Source, c.SubmittedBy, now).Scan(&c.ID)
+	case err != nil:
+		return err
+	}
+	snapshot, _ := json.Marshal(prev)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO checkin_revisions (checkin_id, revision, data, replaced_at) VALUES ($1, $2, $3, $4)`,
+		prev.ID, prev.Revision, string(snapshot), now); err != nil {
+		return err
+	}
+	c.ID, c.Revision, c.CreatedAt, c.UpdatedAt = prev.ID, prev.Revision+1, prev.CreatedAt, now
+	_, err = tx.ExecContext(ctx, `UPDATE checkins SET temperature_c = $1, symptoms = $2, syndromes = $3, on_campus = $4, region_code = $5,
+		address = $6, risk_area_travel = $7, case_contact = $8, absent = $9, note = $10, source = $11, submitted_by = $12,
+		revision = $13, updated_at = $14 WHERE id = $15`,
+		c.TemperatureC, joinTags(c.Symptoms), joinSyndromes(c.Syndromes), c.OnCampus, c.RegionCode, c.Address, c.RiskAreaTravel,
+		c.CaseContact, c.Absent, c.Note, c.Source, c.SubmittedBy, c.Revision, now, c.ID)
+	return err
+}
+
+// Checkins returns a person's check-ins from since (inclusive), newest first.
+func (db *DB) Checkins(ctx context.Context, sc domain.Scope, personID int64, since string) ([]*domain.Checkin, error) {
+	if _, err := db.Person(ctx, sc, personID, false); err != nil {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+checkinColumns+` FROM checkins c WHERE c.person_id = $1 AND c.date >= $2
+		ORDER BY c.date DESC, c.slot`, personID, since)
+	if err != nil {
+		return nil, fmt.Errorf("check-ins of %d: %w", personID, err)
+	}
+	defer rows.Close()
+	out := []*domain.Checkin{}
+	for rows.Next() {
+		c, err := scanCheckin(rows)
+		if err != nil {
+			return nil, fmt.Errorf("check-ins of %d: %w", personID, err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CheckinRevisions returns the earlier versions of a check-in, oldest first.
+func (db *DB) CheckinRevisions(ctx context.Context, sc domain.Scope, checkinID int64) ([]*domain.Checkin, error) {
+	var personID int64
+	if err := db.read.QueryRowContext(ctx, `SELECT person_id FROM checkins WHERE id = $1`, checkinID).Scan(&personID); err != nil {
+		return nil, domain.Errorf(domain.ENotFound, "check-in %d not found", checkinID)
+	}
+	if _, err := db.Person(ctx, sc, personID, false); err != nil {
+		return nil, domain.Errorf(domain.ENotFound, "check-in %d not found", checkinID)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT data FROM checkin_revisions WHERE checkin_id = $1 ORDER BY revision`, checkinID)
+	if err != nil {
+		return nil, fmt.Errorf("revisions of %d: %w", checkinID, err)
+	}
+	defer rows.Close()
+	out := []*domain.Checkin{}
+	for rows.Next() {
+		var data string
+		var c domain.Checkin
+		if err := rows.Scan(&data); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(data), &c); err != nil {
+			return nil, fmt.Errorf("revision of %d: %w", checkinID, err)
+		}
+		out = append(out, &c)
+	}
+	return out, rows.Err()
+}
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}

@@ -60,7 +60,7 @@ func (e *env) run(ctx context.Context, db *store.DB, addr string, isDemo bool, s
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{DB: db, Logger: e.log, Location: loc, Version: Version, Demo: isDemo,
+	srv, err := web.New(web.Config{DB: db, Logger: e.log, Location: loc, Version: Version, Demo: isDemo, PassKey: db.Box().DerivedKey("gate pass"),
 		SecureCookies: e.getenv("EPIGUARD_SECURE_COOKIES") == "1"})
 	if err != nil {
 		return err

@@ -204,3 +204,79 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
+
+// ImportCheckins writes many check-ins in one transaction without
+// recomputing statuses: the bulk path for simulations and migrations from
+// other systems (system scope only). Each is validated as of its own date.
+// Call RefreshStatuses afterwards.
+func (db *DB) ImportCheckins(ctx context.Context, sc domain.Scope, cs []*domain.Checkin, th domain.Thresholds) error {
+	if sc.Path != "/" {
+		return domain.Errorf(domain.EForbidden, "bulk check-in import is for the system only")
+	}
+	for _, c := range cs {
+		if err := c.Validate(domain.CheckinRules{Today: c.Date, MaxAgeDays: 1}); err != nil {
+			return fmt.Errorf("check-in of person %d on %s: %w", c.PersonID, c.Date, err)
+		}
+		c.Syndromes = domain.SyndromesOf(c.TemperatureC, c.Symptoms, th)
+	}
+	err := db.transact(ctx, func(tx *sql.Tx) error {
+		for _, c := range cs {
+			if err := db.upsertCheckin(ctx, tx, c); err != nil {
+				return fmt.Errorf("person %d on %s: %w", c.PersonID, c.Date, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("import check-ins: %w", err)
+	}
+	return nil
+}
+
+// RefreshStatuses recomputes the statuses of many people as of today, in
+// transactions of a few hundred.
+func (db *DB) RefreshStatuses(ctx context.Context, personIDs []int64, today, cause string) error {
+	for start := 0; start < len(personIDs); start += 500 {
+		part := personIDs[start:min(start+500, len(personIDs))]
+		err := db.transact(ctx, func(tx *sql.Tx) error {
+			for _, id := range part {
+				if _, err := db.refreshStatus(ctx, tx, id, today, cause); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("refresh statuses: %w", err)
+		}
+	}
+	return nil
+}
+
+// PeopleIDs returns the ids of all people below a unit (all people for 0),
+// for jobs that visit everyone.
+func (db *DB) PeopleIDs(ctx context.Context, orgID int64) ([]int64, error) {
+	path := "/"
+	if orgID != 0 {
+		o, err := db.Org(ctx, domain.System(), orgID)
+		if err != nil {
+			return nil, err
+		}
+		path = o.Path
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT p.id FROM people p JOIN orgs o ON o.id = p.org_id WHERE o.path >= $1 AND o.path < $2 ORDER BY p.id`,
+		path, domain.UpperBound(path))
+	if err != nil {
+		return nil, fmt.Errorf("people ids: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}

@@ -36,7 +36,7 @@ func demoServer(t *testing.T) (string, *store.DB) {
 	if _, err := demo.Seed(ctx, db, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.New(web.Config{DB: db, Demo: true, Location: time.UTC})
+	s, err := web.New(web.Config{DB: db, Demo: true, Location: time.UTC, PassKey: box.DerivedKey("gate pass")})
 	if err != nil {
 		t.Fatal(err)
 	}

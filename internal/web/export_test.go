@@ -1,7 +1,4 @@
 package web
 
 // HasMessage is exported for the tests of package web_test.
-func HasMessage(key string) bool {
-	_, ok := messages[key]
-	return ok
-}
+func HasMessage(key string) bool { return hasMessage(key) }

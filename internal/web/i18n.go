@@ -70,11 +70,32 @@ var catalogs = map[string]*catalog{
 	langEN: {lang: langEN, msgs: map[string]string{}},
 }
 
+// messageParts are the message tables of the pages; each page's file
+// adds its own with "var _ = addMessages(table)", which runs during
+// variable initialisation, before init merges them.
+var messageParts = []map[string][2]string{messages}
+
+func addMessages(m map[string][2]string) bool {
+	messageParts = append(messageParts, m)
+	return true
+}
+
 func init() {
-	for key, pair := range messages {
-		catalogs[langZH].msgs[key] = pair[0]
-		catalogs[langEN].msgs[key] = pair[1]
+	for _, part := range messageParts {
+		for key, pair := range part {
+			if _, dup := catalogs[langZH].msgs[key]; dup {
+				panic("i18n: message key defined twice: " + key)
+			}
+			catalogs[langZH].msgs[key] = pair[0]
+			catalogs[langEN].msgs[key] = pair[1]
+		}
 	}
+}
+
+// hasMessage reports whether key is translated.
+func hasMessage(key string) bool {
+	_, ok := catalogs[langZH].msgs[key]
+	return ok
 }
 
 // messages holds every user-visible string: key → {zh-CN, en}.

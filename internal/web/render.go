@@ -37,6 +37,14 @@ var funcs = template.FuncMap{
 	"asset": func(name string) string { return "/static/" + name + "?v=" + assetVersion },
 	"join":  strings.Join,
 	"add":   func(a, b int) int { return a + b },
+	"deref": func(f *float64) float64 { return *f },
+	"pct": func(a, b int) string {
+		if b == 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.1f%%", 100*float64(a)/float64(b))
+	},
+	"slots": func() []string { return []string{domain.SlotMorning, domain.SlotNoon, domain.SlotEvening} },
 }
 
 func loadPages() (*pages, error) {
@@ -129,7 +137,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 		}
 	}
 	if n := r.URL.Query().Get("notice"); n != "" {
-		if _, ok := messages[n]; ok {
+		if hasMessage(n) {
 			v.Notice = v.L.T(n)
 		}
 	}

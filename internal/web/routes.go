@@ -56,6 +56,14 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/tokens", adminOnly, true, s.apiCreateToken},
 		{"DELETE", "/api/v1/tokens/{id}", adminOnly, true, s.apiRevokeToken},
 		{"GET", "/api/v1/audit", adminOnly, true, s.apiAudit},
+		{"POST", "/api/v1/checkins", signedIn, true, s.apiCheckin},
+		{"GET", "/api/v1/people/{id}/status", signedIn, true, s.apiPersonStatus},
+		{"GET", "/api/v1/orgs/{id}/daily", signedIn, true, s.apiDaily},
+		{"GET", "/api/v1/absences", signedIn, true, s.apiAbsences},
+		{"POST", "/api/v1/absences", signedIn, true, s.apiCreateAbsence},
+		{"GET", "/api/v1/absences/{id}", signedIn, true, s.apiAbsence},
+		{"PATCH", "/api/v1/absences/{id}", signedIn, true, s.apiUpdateAbsence},
+		{"POST", "/api/v1/gate/scans", signedIn, true, s.apiGateScan},
 		// Any other path or method under the API answers in the API's
 		// error format rather than the mux's plain text.
 		{"", "/api/v1/", public, true, s.apiNotFound},
@@ -85,6 +93,12 @@ func (s *Server) routeTable() []route {
 		{"POST", "/tokens", adminOnly, false, s.pageCreateToken},
 		{"POST", "/tokens/{id}/revoke", adminOnly, false, s.pageRevokeToken},
 		{"GET", "/audit", adminOnly, false, s.pageAudit},
+
+		// Personal link pages (no account: the token is the credential).
+		{"GET", "/p/{token}", public, false, s.pagePersonal},
+		{"POST", "/p/{token}", public, false, s.pagePersonalSubmit},
+		{"GET", "/p/{token}/pass.png", public, false, s.pagePassPNG},
+		{"GET", "/orgs/{id}/daily", signedIn, false, s.pageDaily},
 	}
 }
 

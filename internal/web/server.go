@@ -5,11 +5,14 @@ package web
 
 import (
 	"embed"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
+	"epiguard/internal/domain"
+	"epiguard/internal/pass"
 	"epiguard/internal/store"
 )
 
@@ -31,6 +34,11 @@ type Config struct {
 	Version string
 	// Demo makes the sign-in page show the demo accounts.
 	Demo bool
+	// PassKey signs gate passes; derive it from the master key so every
+	// node has the same (secret.Box.DerivedKey("gate pass")).
+	PassKey []byte
+	// Thresholds are the temperature cut-offs (SPEC §5.1).
+	Thresholds domain.Thresholds
 }
 
 // Server holds the handlers' dependencies.
@@ -46,8 +54,11 @@ type Server struct {
 	metrics *metrics
 	limiter *ipLimiter
 	routes  []route
-	mux     *http.ServeMux
-	started time.Time
+	passes  *pass.Signer
+	// thresholds are the temperature cut-offs of syndromes and the gate.
+	thresholds domain.Thresholds
+	mux        *http.ServeMux
+	started    time.Time
 }
 
 // New builds the server and parses its templates; a template error is a
@@ -65,6 +76,14 @@ func New(cfg Config) (*Server, error) {
 		s.loc = time.UTC
 	}
 	s.started = s.now()
+	s.thresholds = cfg.Thresholds
+	if s.thresholds.FeverC == 0 {
+		s.thresholds = domain.DefaultThresholds
+	}
+	if len(cfg.PassKey) < 32 {
+		return nil, fmt.Errorf("web: PassKey must have at least 32 bytes")
+	}
+	s.passes = pass.NewSigner(cfg.PassKey, s.now)
 	var err error
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err

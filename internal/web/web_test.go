@@ -96,7 +96,7 @@ func newFixture(t *testing.T, dsn string) *fixture {
 			t.Fatal(err)
 		}
 	}
-	s, err := web.New(web.Config{DB: db})
+	s, err := web.New(web.Config{DB: db, PassKey: box.DerivedKey("gate pass")})
 	if err != nil {
 		t.Fatal(err)
 	}

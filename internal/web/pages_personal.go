@@ -1,0 +1,295 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"epiguard/internal/domain"
+	"epiguard/internal/pass"
+	"epiguard/internal/status"
+	"epiguard/internal/store"
+)
+
+var _ = addMessages(map[string][2]string{
+	"personal.title":              {"健康打卡", "Health check-in"},
+	"personal.guardian":           {"%s，您好。请为以下孩子打卡：", "Hello %s. Check in for your children:"},
+	"personal.status":             {"健康状态", "Health status"},
+	"personal.done":               {"今日已打卡", "Checked in today"},
+	"personal.notyet":             {"今日尚未打卡", "Not checked in yet today"},
+	"personal.normal":             {"一切正常，同昨日", "All normal, same as yesterday"},
+	"personal.normal.hint":        {"没有任何不适、行程与昨日相同时，点一下即可完成打卡。", "No symptoms and nothing changed since yesterday? One tap checks in."},
+	"personal.details":            {"填写详细情况", "Report details"},
+	"personal.temp":               {"体温（°C）", "Temperature (°C)"},
+	"personal.temp.required":      {"学校要求每天填写体温", "Your school asks for a temperature every day"},
+	"personal.symptoms":           {"今天有以下症状吗？", "Any of these symptoms today?"},
+	"personal.oncampus":           {"今天在校", "On campus today"},
+	"personal.region":             {"所在地区代码（6位）", "Region code (6 digits)"},
+	"personal.address":            {"所在地址", "Where you are"},
+	"personal.risk":               {"近7天到过中高风险地区", "Visited a risk area in the last 7 days"},
+	"personal.contact":            {"接触过确诊或疑似病例", "In contact with a confirmed or suspected case"},
+	"personal.note":               {"备注", "Note"},
+	"personal.submit":             {"提交打卡", "Submit check-in"},
+	"personal.pass":               {"通行码", "Gate pass"},
+	"personal.pass.alt":           {"%s 的通行码二维码", "Gate pass QR code of %s"},
+	"personal.pass.hint":          {"出示给门卫扫码。二维码几分钟内有效，页面会自动刷新，截图无效。", "Show it to the gate guard. It is valid for a few minutes and refreshes itself; a screenshot will not work."},
+	"personal.saved":              {"打卡成功。", "Checked in."},
+	"personal.invalid":            {"此链接无效或已更换，请向班主任或社区索取新链接。", "This link is not valid or has been replaced: ask your class teacher or community for a new one."},
+	"status.green":                {"绿码 · 正常", "Green · normal"},
+	"status.yellow":               {"黄码 · 需关注", "Yellow · attention"},
+	"status.red":                  {"红码 · 限制出入", "Red · restricted"},
+	"yes":                         {"是", "Yes"},
+	"no":                          {"否", "No"},
+	"sym.fever":                   {"发热", "Fever"},
+	"sym.cough":                   {"咳嗽", "Cough"},
+	"sym.headache":                {"头痛", "Headache"},
+	"sym.sore_throat":             {"咽痛", "Sore throat"},
+	"sym.parotid_swelling":        {"腮腺肿大", "Swollen parotid glands"},
+	"sym.abdominal_pain":          {"腹痛", "Abdominal pain"},
+	"sym.diarrhea":                {"腹泻", "Diarrhoea"},
+	"sym.vomiting":                {"呕吐", "Vomiting"},
+	"sym.rash":                    {"皮疹", "Rash"},
+	"sym.dizziness":               {"头晕", "Dizziness"},
+	"sym.fatigue":                 {"乏力", "Fatigue"},
+	"sym.conjunctival_congestion": {"结膜充血（红眼）", "Red eyes"},
+	"sym.runny_nose":              {"流涕", "Runny nose"},
+	"sym.loss_of_smell_taste":     {"嗅觉味觉减退", "Loss of smell or taste"},
+	"sym.shortness_of_breath":     {"呼吸困难", "Shortness of breath"},
+	"sym.jaundice":                {"黄疸", "Jaundice"},
+	"syn.fever":                   {"发热", "Fever"},
+	"syn.ili":                     {"流感样", "ILI"},
+	"syn.gi":                      {"胃肠道", "GI"},
+	"syn.rash":                    {"皮疹", "Rash"},
+	"syn.parotitis":               {"腮腺炎", "Parotitis"},
+	"syn.conjunctivitis":          {"结膜炎", "Conjunctivitis"},
+	"syn.jaundice":                {"黄疸", "Jaundice"},
+	"syn.respiratory":             {"呼吸道", "Respiratory"},
+	"gate.fever":                  {"门岗测温 %.1f°C，发热", "Fever at the gate: %.1f °C"},
+})
+
+// personalEntry is one person on a personal page.
+type personalEntry struct {
+	Person    *domain.Person
+	Status    status.Result
+	Today     *domain.Checkin
+	Yesterday *domain.Checkin
+	JustSaved bool
+}
+
+type personalData struct {
+	Token        string
+	GuardianName string
+	Entries      []personalEntry
+	Symptoms     []string
+	RequireTemp  bool
+	Today        string
+}
+
+// requireTemperature is the setting that makes the one-tap check-in ask
+// for a temperature too.
+const settingRequireTemp = "checkin.require_temperature"
+
+func (s *Server) pagePersonal(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.showPersonal(w, r, rq, nil)
+}
+
+func (s *Server) showPersonal(w http.ResponseWriter, r *http.Request, rq *request, formErr error) error {
+	// A personal link is a secret: keep it out of referrers and caches.
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	token := r.PathValue("token")
+	h, err := s.db.HolderByToken(r.Context(), token)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.ENotFound {
+			return s.render(w, r, rq, http.StatusNotFound, "personal_invalid", "personal.title", nil, nil)
+		}
+		return err
+	}
+	today := s.today()
+	yesterday := s.now().In(s.loc).AddDate(0, 0, -1).Format(time.DateOnly)
+	req, _ := s.db.Setting(r.Context(), settingRequireTemp)
+	d := personalData{Token: token, GuardianName: h.GuardianName, Symptoms: domain.Symptoms, RequireTemp: req == "1", Today: today}
+	done, _ := strconv.ParseInt(r.URL.Query().Get("done"), 10, 64)
+	for _, p := range h.People {
+		e := personalEntry{Person: p, JustSaved: p.ID == done}
+		if e.Status, err = s.db.PersonStatus(r.Context(), domain.System(), p.ID, rq.lang); err != nil {
+			return err
+		}
+		recent, err := s.db.Checkins(r.Context(), domain.System(), p.ID, yesterday)
+		if err != nil {
+			return err
+		}
+		for _, c := range recent {
+			if c.Date == today && e.Today == nil && !c.Absent {
+				e.Today = c
+			}
+			if c.Date == yesterday && e.Yesterday == nil {
+				e.Yesterday = c
+			}
+		}
+		d.Entries = append(d.Entries, e)
+	}
+	return s.render(w, r, rq, http.StatusOK, "personal", "personal.title", d, formErr)
+}
+
+// pagePersonalSubmit takes the check-in form of a personal page: the
+// one-tap "all normal" or the detailed form.
+func (s *Server) pagePersonalSubmit(w http.ResponseWriter, r *http.Request, rq *request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
+	token := r.PathValue("token")
+	h, err := s.db.HolderByToken(r.Context(), token)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.ENotFound {
+			return s.render(w, r, rq, http.StatusNotFound, "personal_invalid", "personal.title", nil, nil)
+		}
+		return err
+	}
+	personID, _ := strconv.ParseInt(r.PostFormValue("person_id"), 10, 64)
+	var person *domain.Person
+	for _, p := range h.People {
+		if p.ID == personID {
+			person = p
+		}
+	}
+	if person == nil {
+		return s.showPersonal(w, r, rq, fieldErr("person_id", "not a person of this link"))
+	}
+	c := &domain.Checkin{PersonID: person.ID, Date: s.today(), Slot: domain.SlotMorning, Source: domain.SourceSelf,
+		ClientID: r.PostFormValue("client_id"), SubmittedBy: "link"}
+	if h.GuardianID != 0 {
+		c.Source, c.SubmittedBy = domain.SourceGuardian, "guardian:"+strconv.FormatInt(h.GuardianID, 10)
+	}
+	if t := strings.TrimSpace(r.PostFormValue("temperature_c")); t != "" {
+		v, err := strconv.ParseFloat(t, 64)
+		if err != nil {
+			return s.showPersonal(w, r, rq, fieldErr("temperature_c", "must be a number such as 36.5"))
+		}
+		c.TemperatureC = &v
+	}
+	if r.PostFormValue("normal") == "1" {
+		req, _ := s.db.Setting(r.Context(), settingRequireTemp)
+		if req == "1" && c.TemperatureC == nil {
+			return s.showPersonal(w, r, rq, fieldErr("temperature_c", "your school asks for a temperature every day"))
+		}
+		// Same as yesterday: where the person was, without symptoms.
+		yesterday := s.now().In(s.loc).AddDate(0, 0, -1).Format(time.DateOnly)
+		if recent, err := s.db.Checkins(r.Context(), domain.System(), person.ID, yesterday); err == nil {
+			for _, y := range recent {
+				if y.Date == yesterday {
+					c.OnCampus, c.RegionCode, c.Address = y.OnCampus, y.RegionCode, y.Address
+					break
+				}
+			}
+		}
+		c.Note = "all normal"
+	} else {
+		c.Symptoms = r.PostForm["symptoms"]
+		switch r.PostFormValue("on_campus") {
+		case "1":
+			t := true
+			c.OnCampus = &t
+		case "0":
+			f := false
+			c.OnCampus = &f
+		}
+		c.RegionCode = strings.TrimSpace(r.PostFormValue("region_code"))
+		c.Address = strings.TrimSpace(r.PostFormValue("address"))
+		c.RiskAreaTravel = r.PostFormValue("risk_area_travel") == "1"
+		c.CaseContact = r.PostFormValue("case_contact") == "1"
+		c.Note = strings.TrimSpace(r.PostFormValue("note"))
+	}
+	if _, err := s.db.RecordCheckin(r.Context(), domain.System(), c, s.checkinRules(), s.thresholds, rq.lang); err != nil {
+		if domain.ErrorCode(err) == domain.EInternal {
+			return err
+		}
+		return s.showPersonal(w, r, rq, err)
+	}
+	return seeOther(w, r, fmt.Sprintf("/p/%s?done=%d#p%d", token, person.ID, person.ID))
+}
+
+// pagePassPNG draws the gate pass of a person of the link: a QR code of a
+// fresh short-lived token. Never cached.
+func (s *Server) pagePassPNG(w http.ResponseWriter, r *http.Request, rq *request) error {
+	h, err := s.db.HolderByToken(r.Context(), r.PathValue("token"))
+	if err != nil {
+		return err
+	}
+	personID, _ := strconv.ParseInt(r.URL.Query().Get("person"), 10, 64)
+	var person *domain.Person
+	for _, p := range h.People {
+		if p.ID == personID || (personID == 0 && len(h.People) == 1) {
+			person = p
+		}
+	}
+	if person == nil {
+		return domain.Errorf(domain.ENotFound, "no such person on this link")
+	}
+	tok, _ := s.passes.Issue(person.ID, pass.DefaultTTL)
+	png, err := pass.QRPNG(tok, 240)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(png)
+	return nil
+}
+
+type dailyData struct {
+	Org       *domain.Org
+	Summary   *store.Daily
+	Date      string
+	Slot      string
+	Syndromes []domain.Syndrome
+	Prev      string
+	Next      string
+}
+
+func (s *Server) pageDaily(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	date := q.Get("date")
+	if date == "" {
+		date = s.today()
+	}
+	org, err := s.db.Org(r.Context(), rq.scope(), id)
+	if err != nil {
+		return err
+	}
+	sum, err := s.db.DailySummary(r.Context(), rq.scope(), id, date, q.Get("slot"))
+	if err != nil {
+		return err
+	}
+	day, _ := time.Parse(time.DateOnly, date)
+	d := dailyData{Org: org, Summary: sum, Date: date, Slot: q.Get("slot"), Syndromes: domain.AllSyndromes,
+		Prev: day.AddDate(0, 0, -1).Format(time.DateOnly)}
+	if next := day.AddDate(0, 0, 1).Format(time.DateOnly); next <= s.today() {
+		d.Next = next
+	}
+	return s.render(w, r, rq, http.StatusOK, "daily", "daily.title", d, nil)
+}
+
+var _ = addMessages(map[string][2]string{
+	"daily.title":      {"每日打卡汇总", "Daily completion"},
+	"daily.expected":   {"应检", "Expected"},
+	"daily.checked":    {"已检", "Checked in"},
+	"daily.missing":    {"未检", "Missing"},
+	"daily.absent":     {"缺勤", "Absent"},
+	"daily.absent_ill": {"因病缺勤", "Absent ill"},
+	"daily.abnormal":   {"异常（按症候群）", "Abnormal (by syndrome)"},
+	"daily.unit":       {"单位", "Unit"},
+	"daily.date":       {"日期", "Date"},
+	"daily.slot":       {"时段", "Slot"},
+	"daily.allslots":   {"全天", "All day"},
+	"daily.prev":       {"前一天", "Previous day"},
+	"daily.next":       {"后一天", "Next day"},
+	"daily.rate":       {"完成率", "Completion"},
+	"slot.morning":     {"晨检", "Morning"},
+	"slot.noon":        {"午检", "Noon"},
+	"slot.evening":     {"晚检", "Evening"},
+	"nav.daily":        {"打卡汇总", "Completion"},
+})

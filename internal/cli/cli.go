@@ -61,6 +61,7 @@ Commands:
   org add          create a unit: org add --code C --name N --kind K [--parent CODE]
   user add         create an account: user add --username U --role R --org CODE (password on stdin)
   backup           write a consistent online backup: backup -o FILE
+  bench checkin    the check-in benchmark: bench checkin [--duration 10s]
   version          print version and build information
 
 Every command takes --db DSN (default $EPIGUARD_DB, else sqlite:epiguard-data/epiguard.db).
@@ -108,6 +109,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 		}
 	case "backup":
 		err = e.backup(ctx, rest)
+	case "bench":
+		err = e.bench(ctx, rest)
 	case "version", "--version", "-v":
 		err = e.version(rest)
 	case "help", "-h", "--help":

@@ -26,6 +26,13 @@ type route struct {
 }
 
 func (s *Server) routeTable() []route {
+	routes := s.coreRoutes()
+	routes = append(routes, s.gateRoutes()...)
+	routes = append(routes, s.rollRoutes()...)
+	return routes
+}
+
+func (s *Server) coreRoutes() []route {
 	return []route{
 		// Operations.
 		{"GET", "/healthz", public, true, s.healthz},

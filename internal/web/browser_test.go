@@ -14,6 +14,7 @@ import (
 
 	"epiguard/internal/browsertest"
 	"epiguard/internal/demo"
+	"epiguard/internal/domain"
 	"epiguard/internal/secret"
 	"epiguard/internal/store"
 	"epiguard/internal/testdb"
@@ -174,6 +175,91 @@ func TestBrowserImportReport(t *testing.T) {
 	body, _ := chromedp.Run(tab, chromedp.Text(chromedp.CSS("main")))
 	if !strings.Contains(body, "未写入任何数据") || !strings.Contains(body, "手机号") {
 		t.Fatalf("page does not explain the problem:\n%s", body)
+	}
+	browsertest.Axe(t, tab)
+}
+
+// demoStudentLink returns a personal link of a demo pupil of 初一(1)班.
+func demoStudentLink(t *testing.T, db *store.DB) string {
+	t.Helper()
+	ctx := context.Background()
+	acc, err := db.Authenticate(ctx, "teacher", demo.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _, err := db.People(ctx, acc.Scope(), store.PeopleQuery{Limit: 1, Kind: "student"})
+	if err != nil || len(list) == 0 {
+		t.Fatalf("demo pupil: %v", err)
+	}
+	tok, err := db.RotatePersonToken(ctx, domain.System(), list[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "/p/" + tok
+}
+
+// TestBrowserOneTapCheckin: a pupil checks in "all normal" on a phone with
+// a single tap on the page their link opens.
+func TestBrowserOneTapCheckin(t *testing.T) {
+	base, db := demoServer(t)
+	link := demoStudentLink(t, db)
+	tab := browser.Tab(t, browsertest.Phone)
+	if err := chromedp.Do(tab, chromedp.Navigate(base+link)); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.RequireCJKFont(t, tab, "main h1")
+	browsertest.Axe(t, tab)
+	noHorizontalScroll(t, tab, "personal page")
+	taps := 0
+	tap := func(sel string) {
+		t.Helper()
+		taps++
+		if _, err := chromedp.Run(tab, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Tap(chromedp.CSS(sel)))); err != nil {
+			t.Fatalf("tap %s: %v", sel, err)
+		}
+	}
+	tap(`form.normal-form button[type=submit]`)
+	text, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(".status")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "打卡成功") || !strings.Contains(text, "今日已打卡") {
+		t.Fatalf("after one tap the page says %q", text)
+	}
+	if taps > 3 {
+		t.Fatalf("all-normal check-in took %d taps", taps)
+	}
+	browsertest.Axe(t, tab)
+}
+
+// TestBrowserFeverTurnsYellow: a check-in with fever shows a yellow status
+// with its reason at once.
+func TestBrowserFeverTurnsYellow(t *testing.T) {
+	base, db := demoServer(t)
+	link := demoStudentLink(t, db)
+	tab := browser.Tab(t, browsertest.Phone)
+	if err := chromedp.Do(tab, chromedp.Navigate(base+link)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab,
+		chromedp.Tap(chromedp.CSS("details summary")),
+		chromedp.WaitVisible(chromedp.CSS(`details input[name=temperature_c]`)),
+		chromedp.SendKeys(chromedp.CSS(`details input[name=temperature_c]`), "38.6"),
+		chromedp.Tap(chromedp.CSS(`details input[value=cough]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(tab, chromedp.WaitEvent(page.LoadEventFired, nil,
+		chromedp.Tap(chromedp.CSS(`details button[type=submit]`)))); err != nil {
+		t.Fatal(err)
+	}
+	cls, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector(".status").className`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := chromedp.Run(tab, chromedp.Text(chromedp.CSS(".status")))
+	if !strings.Contains(cls, "status-yellow") || !strings.Contains(text, "38.6") {
+		t.Fatalf("status after fever: class %q text %q", cls, text)
 	}
 	browsertest.Axe(t, tab)
 }

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"epiguard/internal/demo"
 	"epiguard/internal/domain"
+	"epiguard/internal/jobs"
 	"epiguard/internal/store"
 	"epiguard/internal/web"
 )
@@ -78,12 +80,23 @@ func (e *env) run(ctx context.Context, db *store.DB, addr string, isDemo bool, s
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		e.scheduler(db, loc).Run(jobsCtx)
+	}()
 	select {
 	case err := <-errc:
+		stopJobs()
+		<-jobsDone
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	e.log.Info("shutting down")
+	// Jobs first, then HTTP; the caller closes the database last.
+	stopJobs()
+	<-jobsDone
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
@@ -93,6 +106,19 @@ func (e *env) run(ctx context.Context, db *store.DB, addr string, isDemo bool, s
 		return err
 	}
 	return nil
+}
+
+// scheduler returns the background jobs of a server.
+func (e *env) scheduler(db *store.DB, loc *time.Location) *jobs.Scheduler {
+	times := strings.Split(e.getenv("EPIGUARD_REMIND_TIMES"), ",")
+	if times[0] == "" {
+		times = []string{"08:00", "12:30"}
+	}
+	return &jobs.Scheduler{Log: e.log, Now: time.Now, Jobs: []jobs.Job{
+		{Name: "deliver_outbox", Every: 5 * time.Second, Run: jobs.DeliverOutbox(db)},
+		{Name: "remind_missing", Every: time.Minute, Run: jobs.RemindMissing(db, jobs.Reminders{Times: times, Loc: loc})},
+		{Name: "refresh_statuses", Every: 10 * time.Minute, Run: jobs.RefreshStatuses(db, loc)},
+	}}
 }
 
 func (e *env) location() (*time.Location, error) {

@@ -241,3 +241,20 @@ func (db *DB) ResponsibleAccounts(ctx context.Context, orgID int64, roles ...dom
 	}
 	return out, rows.Err()
 }
+
+// JobDone reports whether a job already ran for a key (such as a date).
+func (db *DB) JobDone(ctx context.Context, job, key string) (bool, error) {
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM job_runs WHERE job = $1 AND run_key = $2`, job, key).Scan(&n); err != nil {
+		return false, fmt.Errorf("job runs: %w", err)
+	}
+	return n > 0, nil
+}
+
+// MarkJobDone records that a job ran for a key.
+func (db *DB) MarkJobDone(ctx context.Context, job, key string) error {
+	return db.transact(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO job_runs (job, run_key, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, job, key, db.now())
+		return err
+	})
+}

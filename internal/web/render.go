@@ -95,13 +95,15 @@ func (s *Server) nav(rq *request, path string) []navItem {
 		return nil
 	}
 	sc := rq.scope()
-	items := []navItem{{"/", "nav.home", false}, {"/orgs", "nav.orgs", false}}
+	items := []navItem{{"/", "nav.home", false}, {"/orgs", "nav.orgs", false},
+		{fmt.Sprintf("/orgs/%d/daily", sc.OrgID), "nav.daily", false}}
 	if sc.PersonLevel {
 		items = append(items, navItem{"/people", "nav.people", false})
 	}
 	if editors.allowed(rq.acc.Role) {
 		items = append(items, navItem{"/import", "nav.import", false})
 	}
+	items = append(items, navItem{"/inbox", "nav.inbox", false})
 	if adminOnly.allowed(rq.acc.Role) {
 		items = append(items, navItem{"/accounts", "nav.accounts", false}, navItem{"/tokens", "nav.tokens", false}, navItem{"/audit", "nav.audit", false})
 	}

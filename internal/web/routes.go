@@ -71,6 +71,7 @@ func (s *Server) coreRoutes() []route {
 		{"GET", "/api/v1/absences/{id}", signedIn, true, s.apiAbsence},
 		{"PATCH", "/api/v1/absences/{id}", signedIn, true, s.apiUpdateAbsence},
 		{"POST", "/api/v1/gate/scans", signedIn, true, s.apiGateScan},
+		{"GET", "/api/v1/inbox", signedIn, true, s.apiInbox},
 		// Any other path or method under the API answers in the API's
 		// error format rather than the mux's plain text.
 		{"", "/api/v1/", public, true, s.apiNotFound},
@@ -106,6 +107,8 @@ func (s *Server) coreRoutes() []route {
 		{"POST", "/p/{token}", public, false, s.pagePersonalSubmit},
 		{"GET", "/p/{token}/pass.png", public, false, s.pagePassPNG},
 		{"GET", "/orgs/{id}/daily", signedIn, false, s.pageDaily},
+		{"GET", "/inbox", signedIn, false, s.pageInbox},
+		{"POST", "/inbox/read", signedIn, false, s.pageInboxRead},
 	}
 }
 

@@ -1,0 +1,124 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"epiguard/internal/domain"
+	"epiguard/internal/store"
+)
+
+// DeliverOutbox delivers due notifications. The in-app inbox is delivered
+// here; other channels arrive with their adapters and wait until then.
+func DeliverOutbox(db *store.DB) func(ctx context.Context, now time.Time) error {
+	return func(ctx context.Context, now time.Time) error {
+		due, err := db.DueNotifications(ctx, 200)
+		if err != nil {
+			return err
+		}
+		for _, n := range due {
+			switch n.Channel {
+			case "inbox":
+				if err := db.DeliverToInbox(ctx, n); err != nil {
+					return fmt.Errorf("deliver %d: %w", n.ID, err)
+				}
+			default:
+				// Retry later: a channel configured after the event still
+				// gets it.
+				if err := db.MarkFailed(ctx, n.ID, "no adapter for channel "+n.Channel, now.Add(time.Hour)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+}
+
+// Reminders are the check-in reminder settings.
+type Reminders struct {
+	// Times of day ("08:00") at which missing check-ins are reminded.
+	Times []string
+	Loc   *time.Location
+}
+
+// RemindMissing sends, at each configured time, each teacher a digest of
+// the people of their unit who have not checked in today. Dedupe keys make
+// a second node or a restart send nothing twice.
+func RemindMissing(db *store.DB, cfg Reminders) func(ctx context.Context, now time.Time) error {
+	return func(ctx context.Context, now time.Time) error {
+		local := now.In(cfg.Loc)
+		clock := local.Format("15:04")
+		today := local.Format(time.DateOnly)
+		if wd := local.Weekday(); wd == time.Saturday || wd == time.Sunday {
+			return nil
+		}
+		var due string
+		for _, t := range cfg.Times {
+			if clock >= t && (due == "" || t > due) {
+				due = t
+			}
+		}
+		if due == "" {
+			return nil
+		}
+		accounts, err := db.Accounts(ctx, domain.System())
+		if err != nil {
+			return err
+		}
+		var ns []store.Notification
+		for _, a := range accounts {
+			if a.Role != domain.RoleTeacher || a.Disabled {
+				continue
+			}
+			missing, err := db.Missing(ctx, domain.System(), a.OrgID, today, "")
+			if err != nil {
+				return err
+			}
+			if len(missing) == 0 {
+				continue
+			}
+			names := make([]string, 0, len(missing))
+			for i, m := range missing {
+				if i == 20 {
+					names = append(names, fmt.Sprintf("等 %d 人", len(missing)))
+					break
+				}
+				names = append(names, m.Name)
+			}
+			ns = append(ns, store.Notification{Channel: "inbox", Target: fmt.Sprintf("account:%d", a.ID), Kind: "reminder",
+				Title: fmt.Sprintf("%s 尚有 %d 人未打卡", a.OrgName, len(missing)),
+				Body:  strings.Join(names, "、"),
+				Link:  fmt.Sprintf("/orgs/%d/roll?date=%s", a.OrgID, today),
+				// One digest per account, day and reminder time.
+				DedupeKey: fmt.Sprintf("remind:%d:%s:%s:auto:%d", a.OrgID, today, due, a.ID)})
+		}
+		if len(ns) == 0 {
+			return nil
+		}
+		_, err = db.Enqueue(ctx, ns)
+		return err
+	}
+}
+
+// RefreshStatuses recomputes everyone's status once a day, after midnight,
+// because some reasons depend on the date alone (missed check-in days,
+// windows that end).
+func RefreshStatuses(db *store.DB, loc *time.Location) func(ctx context.Context, now time.Time) error {
+	return func(ctx context.Context, now time.Time) error {
+		today := now.In(loc).Format(time.DateOnly)
+		done, err := db.JobDone(ctx, "refresh_statuses", today)
+		if err != nil || done {
+			return err
+		}
+		ids, err := db.PeopleIDs(ctx, 0)
+		if err != nil {
+			return err
+		}
+		if err := db.RefreshStatuses(ctx, ids, today, "daily"); err != nil {
+			return err
+		}
+		return db.MarkJobDone(ctx, "refresh_statuses", today)
+	}
+}

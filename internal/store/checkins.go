@@ -120,6 +120,35 @@ func (db *DB) RecordCheckin(ctx context.Context, sc domain.Scope, c *domain.Chec
 // upsertCheckin inserts c or revises the existing record of the same
 // (person, date, slot), keeping the replaced version in checkin_revisions.
 func (db *DB) upsertCheckin(ctx context.Context, tx *sql.Tx, c *domain.Checkin) error {
+	// The unit's daily counts change by the difference between the
+	// person's day before and after this record.
+	var orgID int64
+	if err := tx.QueryRowContext(ctx, `SELECT org_id FROM people WHERE id = $1`, c.PersonID).Scan(&orgID); err != nil {
+		return err
+	}
+	var before [2]dayState
+	for i, slot := range []string{c.Slot, ""} {
+		var err error
+		if before[i], err = personDay(ctx, tx, c.PersonID, c.Date, slot); err != nil {
+			return err
+		}
+	}
+	if err := db.writeCheckin(ctx, tx, c); err != nil {
+		return err
+	}
+	for i, slot := range []string{c.Slot, ""} {
+		after, err := personDay(ctx, tx, c.PersonID, c.Date, slot)
+		if err != nil {
+			return err
+		}
+		if err := bumpCounts(ctx, tx, orgID, c.Date, slot, before[i], after); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) writeCheckin(ctx context.Context, tx *sql.Tx, c *domain.Checkin) error {
 	now := db.now()
 	prev, err := scanCheckin(tx.QueryRowContext(ctx, `SELECT `+checkinColumns+` FROM checkins c
 		WHERE c.person_id = $1 AND c.date = $2 AND c.slot = $3`, c.PersonID, c.Date, c.Slot))

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -103,6 +104,14 @@ func TestCheckinsStatusAndDaily(t *testing.T) {
 		if d, _ := db.DailySummary(ctx, admin, o["S1G1C2"].ID, today, "morning"); d.Missing != 1 || d.Expected != 1 {
 			t.Fatalf("class 2: %+v", d)
 		}
+		// The maintained counts equal a rebuild from the raw check-ins.
+		if err := db.RebuildDailyCounts(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rebuilt, _ := db.DailySummary(ctx, admin, o["S1"].ID, today, "")
+		if a, b := mustJSON(rebuilt), mustJSON(d); a != b {
+			t.Fatalf("rebuilt counts differ:\n%s\n%s", a, b)
+		}
 		// Return with the certificate: green again.
 		ret, cert, fu := "2026-11-25", "2026-11-25", "家长电话：已结痂"
 		if _, err := db.UpdateAbsence(ctx, teacher, ab.ID, store.AbsenceUpdate{ReturnDate: &ret, CertificateReceived: &cert, Followup: &fu}, "班主任", today); err != nil {
@@ -151,4 +160,9 @@ func TestGateScansAndReplay(t *testing.T) {
 			t.Fatalf("visitor: %+v %v", v, err)
 		}
 	})
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

@@ -69,41 +69,101 @@ func (db *DB) DailySummary(ctx context.Context, sc domain.Scope, orgID int64, da
 	if err != nil {
 		return nil, err
 	}
-	var a args
-	dateArg := a.add(date)
-	slotCond := ""
-	if slot != "" {
-		slotCond = " AND c.slot = " + a.add(slot)
+	paths, err := db.unitPaths(ctx, org)
+	if err != nil {
+		return nil, err
 	}
-	var syn strings.Builder
-	for _, s := range domain.AllSyndromes {
-		fmt.Fprintf(&syn, ", MAX(CASE WHEN c.syndromes LIKE '%%,%s,%%' THEN 1 ELSE 0 END) AS s_%s", s, s)
+	// Per primary unit: people expected, then the maintained day counts,
+	// then illness absences; rolled up to the children in Go, since units
+	// are few and people many.
+	units := map[int64]*Daily{}
+	unit := func(id int64) *Daily {
+		d := units[id]
+		if d == nil {
+			d = &Daily{Abnormal: map[domain.Syndrome]int{}}
+			units[id] = d
+		}
+		return d
 	}
-	var sums strings.Builder
-	for _, s := range domain.AllSyndromes {
-		fmt.Fprintf(&sums, ", SUM(s_%s)", s)
-	}
-	lo, hi := a.add(org.Path), a.add(domain.UpperBound(org.Path))
-	// Per person: present in any slot, absent in all recorded slots, and
-	// each syndrome; then summed per primary unit. Units are rolled up to
-	// the children in Go, since there are few of them.
-	q := `SELECT org_id, COUNT(*), SUM(present), SUM(CASE WHEN recorded = 0 AND ill = 0 THEN 1 ELSE 0 END),
-		SUM(CASE WHEN present = 0 AND (recorded = 1 OR ill = 1) THEN 1 ELSE 0 END), SUM(ill)` + sums.String() + `
-		FROM (SELECT p.id, p.org_id,
-			MAX(CASE WHEN c.id IS NOT NULL AND NOT c.absent THEN 1 ELSE 0 END) AS present,
-			MAX(CASE WHEN c.id IS NOT NULL THEN 1 ELSE 0 END) AS recorded,
-			MAX(CASE WHEN EXISTS (SELECT 1 FROM absences ab WHERE ab.person_id = p.id AND ab.start_date <= ` + dateArg + `
-				AND (ab.return_date = '' OR ab.return_date > ` + dateArg + `)) THEN 1 ELSE 0 END) AS ill` + syn.String() + `
-			FROM people p JOIN orgs o ON o.id = p.org_id
-			LEFT JOIN checkins c ON c.person_id = p.id AND c.date = ` + dateArg + slotCond + `
-			WHERE o.path >= ` + lo + ` AND o.path < ` + hi + ` AND p.kind <> 'visitor'
-			GROUP BY p.id, p.org_id) per_person
-		GROUP BY org_id`
-	rows, err := db.read.QueryContext(ctx, q, a...)
+	lo, hi := org.Path, domain.UpperBound(org.Path)
+	rows, err := db.read.QueryContext(ctx, `SELECT p.org_id, COUNT(*) FROM people p JOIN orgs o ON o.id = p.org_id
+		WHERE o.path >= $1 AND o.path < $2 AND p.kind <> 'visitor' GROUP BY p.org_id`, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("daily summary: %w", err)
 	}
-	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("daily summary: %w", err)
+		}
+		unit(id).Expected = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("daily summary: %w", err)
+	}
+	rows, err = db.read.QueryContext(ctx, `SELECT u.org_id, `+countColumns+` FROM unit_day_counts u JOIN orgs o ON o.id = u.org_id
+		WHERE u.date = $1 AND u.slot = $2 AND o.path >= $3 AND o.path < $4`, date, slot, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("daily summary: %w", err)
+	}
+	recorded := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var rec int
+		counts := make([]int, len(domain.AllSyndromes))
+		d := &Daily{}
+		dest := []any{&id, &rec, &d.CheckedIn}
+		for i := range counts {
+			dest = append(dest, &counts[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("daily summary: %w", err)
+		}
+		u := unit(id)
+		u.CheckedIn += d.CheckedIn
+		recorded[id] += rec
+		for i, syn := range domain.AllSyndromes {
+			u.Abnormal[syn] += counts[i]
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("daily summary: %w", err)
+	}
+	var a args
+	d := a.add(date)
+	slotCond := ""
+	if slot != "" {
+		slotCond = ` AND c.slot = ` + a.add(slot)
+	}
+	rows, err = db.read.QueryContext(ctx, `SELECT p.org_id, CASE WHEN EXISTS (SELECT 1 FROM checkins c WHERE c.person_id = p.id AND c.date = `+d+slotCond+`)
+		THEN 1 ELSE 0 END FROM absences ab JOIN people p ON p.id = ab.person_id JOIN orgs o ON o.id = p.org_id
+		WHERE ab.start_date <= `+d+` AND (ab.return_date = '' OR ab.return_date > `+d+`) AND o.path >= `+a.add(lo)+` AND o.path < `+a.add(hi)+`
+		GROUP BY p.id, p.org_id`, a...)
+	if err != nil {
+		return nil, fmt.Errorf("daily summary: %w", err)
+	}
+	illUnrecorded := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var hasRecord int
+		if err := rows.Scan(&id, &hasRecord); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("daily summary: %w", err)
+		}
+		unit(id).AbsentIll++
+		if hasRecord == 0 {
+			illUnrecorded[id]++
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("daily summary: %w", err)
+	}
 	total := newDaily(org, date, slot)
 	byChild := map[int64]*Daily{}
 	for _, c := range children {
@@ -111,31 +171,13 @@ func (db *DB) DailySummary(ctx context.Context, sc domain.Scope, orgID int64, da
 		byChild[c.ID] = d
 		total.Children = append(total.Children, d)
 	}
-	paths, err := db.unitPaths(ctx, org)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var unitID int64
-		d := &Daily{Abnormal: map[domain.Syndrome]int{}}
-		counts := make([]int, len(domain.AllSyndromes))
-		dest := []any{&unitID, &d.Expected, &d.CheckedIn, &d.Missing, &d.Absent, &d.AbsentIll}
-		for i := range counts {
-			dest = append(dest, &counts[i])
+	for id, u := range units {
+		u.Missing = max(0, u.Expected-recorded[id]-illUnrecorded[id])
+		u.Absent = recorded[id] - u.CheckedIn + illUnrecorded[id]
+		total.add(u)
+		if child := childOf(paths[id], children); child != nil {
+			byChild[child.ID].add(u)
 		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("daily summary: %w", err)
-		}
-		for i, s := range domain.AllSyndromes {
-			d.Abnormal[s] = counts[i]
-		}
-		total.add(d)
-		if child := childOf(paths[unitID], children); child != nil {
-			byChild[child.ID].add(d)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("daily summary: %w", err)
 	}
 	if total.Children == nil {
 		total.Children = []*Daily{}

@@ -1,0 +1,129 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"epiguard/internal/domain"
+)
+
+// dayState is one person's contribution to the counts of a day (or of one
+// slot of it): whether they have a record, were present, and their
+// syndromes.
+type dayState struct {
+	recorded, present bool
+	syndromes         []domain.Syndrome
+}
+
+func (s dayState) vector() []int {
+	v := make([]int, 2+len(domain.AllSyndromes))
+	if s.recorded {
+		v[0] = 1
+	}
+	if s.present {
+		v[1] = 1
+	}
+	for i, syn := range domain.AllSyndromes {
+		if slices.Contains(s.syndromes, syn) {
+			v[2+i] = 1
+		}
+	}
+	return v
+}
+
+// personDay reads a person's state for a date, for one slot or (slot "")
+// for the whole day.
+func personDay(ctx context.Context, q querier, personID int64, date, slot string) (dayState, error) {
+	var a args
+	query := `SELECT absent, syndromes FROM checkins WHERE person_id = ` + a.add(personID) + ` AND date = ` + a.add(date)
+	if slot != "" {
+		query += ` AND slot = ` + a.add(slot)
+	}
+	rows, err := q.QueryContext(ctx, query, a...)
+	if err != nil {
+		return dayState{}, err
+	}
+	defer rows.Close()
+	var s dayState
+	for rows.Next() {
+		var absent bool
+		var syns string
+		if err := rows.Scan(&absent, &syns); err != nil {
+			return dayState{}, err
+		}
+		s.recorded = true
+		s.present = s.present || !absent
+		for _, x := range splitTags(syns) {
+			if !slices.Contains(s.syndromes, domain.Syndrome(x)) {
+				s.syndromes = append(s.syndromes, domain.Syndrome(x))
+			}
+		}
+	}
+	return s, rows.Err()
+}
+
+var countColumns = func() string {
+	cols := []string{"recorded", "checked_in"}
+	for _, s := range domain.AllSyndromes {
+		cols = append(cols, string(s))
+	}
+	return strings.Join(cols, ", ")
+}()
+
+// bumpCounts adds the difference between two states of a person to the
+// counts of their unit.
+func bumpCounts(ctx context.Context, tx *sql.Tx, orgID int64, date, slot string, before, after dayState) error {
+	b, a := before.vector(), after.vector()
+	delta := make([]any, len(a))
+	zero := true
+	for i := range a {
+		delta[i] = a[i] - b[i]
+		zero = zero && a[i] == b[i]
+	}
+	if zero {
+		return nil
+	}
+	var args args
+	cols := strings.Split(countColumns, ", ")
+	var sets []string
+	var vals []string
+	for i, c := range cols {
+		p := args.add(delta[i])
+		vals = append(vals, p)
+		sets = append(sets, c+" = unit_day_counts."+c+" + excluded."+c)
+	}
+	q := `INSERT INTO unit_day_counts (org_id, date, slot, ` + countColumns + `) VALUES (` + args.add(orgID) + `, ` + args.add(date) + `, ` +
+		args.add(slot) + `, ` + strings.Join(vals, ", ") + `) ON CONFLICT (date, slot, org_id) DO UPDATE SET ` + strings.Join(sets, ", ")
+	_, err := tx.ExecContext(ctx, q, args...)
+	return err
+}
+
+// RebuildDailyCounts recomputes every unit's daily counts from the
+// check-ins, attributing each person to their current primary unit.
+func (db *DB) RebuildDailyCounts(ctx context.Context) error {
+	per := func(slotExpr, group string) string {
+		var syn strings.Builder
+		var sum strings.Builder
+		for _, s := range domain.AllSyndromes {
+			fmt.Fprintf(&syn, ", MAX(CASE WHEN c.syndromes LIKE '%%,%s,%%' THEN 1 ELSE 0 END) AS %s", s, s)
+			fmt.Fprintf(&sum, ", SUM(%s)", s)
+		}
+		return `SELECT org_id, date, slot, COUNT(*), SUM(present)` + sum.String() + ` FROM (
+			SELECT p.org_id, c.date, ` + slotExpr + ` AS slot, MAX(CASE WHEN NOT c.absent THEN 1 ELSE 0 END) AS present` + syn.String() + `
+			FROM checkins c JOIN people p ON p.id = c.person_id GROUP BY p.org_id, c.person_id, c.date` + group + `) x GROUP BY org_id, date, slot`
+	}
+	return db.transact(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM unit_day_counts`); err != nil {
+			return err
+		}
+		for _, q := range []string{per("c.slot", ", c.slot"), per("''", "")} {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO unit_day_counts (org_id, date, slot, `+countColumns+`) `+q); err != nil {
+				return fmt.Errorf("rebuild daily counts: %w", err)
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,21 @@
+-- Per unit, date and slot ('' = the whole day): how many people have a
+-- record, how many were present, and how many had each syndrome, each
+-- person counted once. Kept up to date as check-ins arrive, so summaries
+-- and detectors read a few hundred rows instead of every check-in;
+-- rebuildable from the check-ins (store.RebuildDailyCounts).
+CREATE TABLE unit_day_counts (
+    org_id         BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    date           TEXT NOT NULL,
+    slot           TEXT NOT NULL,
+    recorded       BIGINT NOT NULL DEFAULT 0,
+    checked_in     BIGINT NOT NULL DEFAULT 0,
+    fever          BIGINT NOT NULL DEFAULT 0,
+    ili            BIGINT NOT NULL DEFAULT 0,
+    gi             BIGINT NOT NULL DEFAULT 0,
+    rash           BIGINT NOT NULL DEFAULT 0,
+    parotitis      BIGINT NOT NULL DEFAULT 0,
+    conjunctivitis BIGINT NOT NULL DEFAULT 0,
+    jaundice       BIGINT NOT NULL DEFAULT 0,
+    respiratory    BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (date, slot, org_id)
+);

@@ -29,16 +29,22 @@
 //
 // # Safety of admin-written rules
 //
-// Expressions cannot loop without bound, call Go code we did not register or
-// read anything but the facts. The builtin now() is disabled so a status
-// depends only on its facts (use the fact today). Expressions are limited to
-// MaxExpressionLen characters and a rule set to MaxRules rules; expr itself
-// limits the AST size and the memory one evaluation may allocate.
+// A rule only tests facts, so rules are written in a subset of expr (see
+// subset.go): no let, no ranges, no list function inside another one's
+// {…}, + only on numbers, dates and durations, and a fixed list of
+// functions — without now(), so a status depends on its facts only, and
+// without the functions that build strings or data (repeat, join, toJSON,
+// reduce, …). Expressions are at most MaxExpressionLen characters, a rule
+// set at most MaxRules rules, and one evaluation may allocate only a small
+// memory budget. Together these bound the time and memory of an evaluation
+// by the length of the expression and the size of the facts; without them a
+// 2000-character expression can exhaust memory (expr does not count string
+// concatenation against its budget) or loop for hours.
 //
 // Type checking cannot rule out every run-time failure (an index past the
-// end of a list, a remainder by zero, int("x")). Compile therefore also runs
-// each rule against an empty and a full sample of facts and refuses it if it
-// fails there. A rule that still fails at run time counts as not matched:
-// Evaluate leaves it out of the result and EvaluateErr reports it so the
-// caller can log it.
+// end of a list, a remainder by zero, int("x"), date("")). Compile
+// therefore also runs each rule on two sample days — nothing known, and
+// everything true — and refuses it if it fails there. A rule that still
+// fails at run time counts as not matched: Evaluate leaves it out of the
+// result and EvaluateErr reports it so that the caller can log it.
 package status

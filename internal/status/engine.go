@@ -113,14 +113,6 @@ func Compile(rs RuleSet) (*Engine, error) {
 	return e, nil
 }
 
-// compileOptions type-check an expression against Facts, demand a bool and
-// take away now() so a status depends on its facts only.
-var compileOptions = []expr.Option{
-	expr.Env(Facts{}),
-	expr.AsBool(),
-	expr.DisableBuiltin("now"),
-}
-
 // compileWhen compiles a rule expression, or says what is wrong with it.
 func compileWhen(when string) (program *vm.Program, problem string) {
 	switch {
@@ -136,17 +128,27 @@ func compileWhen(when string) (program *vm.Program, problem string) {
 			program, problem = nil, fmt.Sprintf("cannot be compiled: %v", r)
 		}
 	}()
-	program, err := expr.Compile(when, compileOptions...)
+	// Compiled twice: as written, to check, then optimised for running
+	// (constant lists become sets, constant sub-expressions fold).
+	checked, err := expr.Compile(when, exprOptions(false)...)
 	if err != nil {
 		return nil, exprError(err)
 	}
 	// AsBool lets through expressions of unknown type such as
-	// fromJSON(…); a rule must be true or false by its types alone.
-	if t := program.Node().Type(); t == nil || t.Kind() != reflect.Bool {
+	// first([true, 1]); a rule must be true or false by its types alone.
+	if t := checked.Node().Type(); t == nil || t.Kind() != reflect.Bool {
 		return nil, fmt.Sprintf("expected bool, but got %v", t)
 	}
+	if err := checkSubset(checked); err != nil {
+		return nil, exprError(err)
+	}
+	program, err = expr.Compile(when, exprOptions(true)...)
+	if err != nil {
+		return nil, exprError(err)
+	}
+	m := &vm.VM{MemoryBudget: memoryBudget}
 	for _, f := range sampleFacts {
-		if _, err := vm.Run(program, &f); err != nil {
+		if _, err := m.Run(program, &f); err != nil {
 			return nil, "fails on sample facts: " + exprError(err)
 		}
 	}
@@ -176,8 +178,13 @@ func DefaultEngine() *Engine {
 // Version returns the version of the compiled rule set.
 func (e *Engine) Version() int { return e.version }
 
+// memoryBudget caps what one evaluation may allocate, in expr's units
+// (list elements, string bytes); expr's default is 1,000,000. No sensible
+// status rule comes near it.
+const memoryBudget = 10_000
+
 // vms reuses expr's virtual machines, which keep their stacks between runs.
-var vms = sync.Pool{New: func() any { return new(vm.VM) }}
+var vms = sync.Pool{New: func() any { return &vm.VM{MemoryBudget: memoryBudget} }}
 
 // Evaluate returns the status of a person with facts f, its reasons in
 // Chinese unless lang starts with "en" (e.g. "en", "en-GB"). The level is

@@ -194,11 +194,16 @@ func TestCompileErrors(t *testing.T) {
 	}{
 		{"bad syntax", []Rule{rule(func(r *Rule) { r.When = "temperature >= " })}, "rules[0].when", "unexpected token EOF"},
 		{"not bool", []Rule{rule(func(r *Rule) { r.When = "temperature + 1" })}, "rules[0].when", "expected bool, but got float64"},
-		{"unknown type", []Rule{rule(func(r *Rule) { r.When = `fromJSON("true")` })}, "rules[0].when", "expected bool"},
+		{"unknown type", []Rule{rule(func(r *Rule) { r.When = `first([true, 1])` })}, "rules[0].when", "expected bool, but got interface {}"},
 		{"unknown fact", []Rule{rule(func(r *Rule) { r.When = "fever_today" })}, "rules[0].when", "unknown name fever_today"},
 		{"Go field name", []Rule{rule(func(r *Rule) { r.When = "InQuarantine" })}, "rules[0].when", "unknown name InQuarantine"},
 		{"type mismatch", []Rule{rule(func(r *Rule) { r.When = `temperature > "38"` })}, "rules[0].when", "invalid operation"},
-		{"now disabled", []Rule{rule(func(r *Rule) { r.When = "now().Year() > 2000" })}, "rules[0].when", "unknown name now"},
+		{"now", []Rule{rule(func(r *Rule) { r.When = "now().Year() > 2000" })}, "rules[0].when", "function now is not allowed"},
+		{"string building", []Rule{rule(func(r *Rule) { r.When = `repeat("a", 3) == "aaa"` })}, "rules[0].when", "function repeat is not allowed"},
+		{"string +", []Rule{rule(func(r *Rule) { r.When = `today + "x" == "x"` })}, "rules[0].when", "+ only adds numbers"},
+		{"let", []Rule{rule(func(r *Rule) { r.When = `let t = temperature; t > 38` })}, "rules[0].when", "let is not allowed"},
+		{"range", []Rule{rule(func(r *Rule) { r.When = `missed_school_days in 2..5` })}, "rules[0].when", "ranges (..) are not allowed"},
+		{"nested list functions", []Rule{rule(func(r *Rule) { r.When = `any(symptoms, {any(syndromes, {# == "ili"})})` })}, "rules[0].when", "inside another one's"},
 		{"fails on empty facts", []Rule{rule(func(r *Rule) { r.When = `symptoms[0] == "fever"` })}, "rules[0].when", "fails on sample facts: index out of range"},
 		{"empty expression", []Rule{rule(func(r *Rule) { r.When = "  " })}, "rules[0].when", "required"},
 		{"long expression", []Rule{rule(func(r *Rule) { r.When = "true" + strings.Repeat(" ", MaxExpressionLen) })}, "rules[0].when", "at most 2000 characters"},
@@ -394,6 +399,25 @@ func TestFactDocsMatchFacts(t *testing.T) {
 		}
 		if d.ZH == "" || d.EN == "" {
 			t.Errorf("fact %s is not described in both languages", d.Name)
+		}
+	}
+}
+
+func TestCompileAcceptsRuleLanguage(t *testing.T) {
+	// What admins may write: the subset still reads like the defaults.
+	for _, when := range []string{
+		`"cough" in symptoms and "fever" in syndromes`,
+		`count(symptoms, # in ["cough", "sore_throat", "runny_nose"]) >= 2`,
+		`symptoms | filter(# != "cough") | any(hasPrefix(#, "s"))`,
+		`temperature_taken && temperature + 0.5 >= 38`,
+		`missed_school_days >= 2 || (!checked_in_today && missed_school_days >= 1)`,
+		`date(today) + duration("24h") > date("2025-03-01")`,
+		`case_status != "" ? case_status != "excluded" : false`,
+		`lower(absence_diagnosis) matches "^(tb|tuberculosis)$"`,
+		`len(syndromes) > 2 && risk_window_days <= 14`,
+	} {
+		if _, err := Compile(RuleSet{Rules: []Rule{{Code: "r", Level: Yellow, When: when, MessageZH: "中", MessageEN: "en"}}}); err != nil {
+			t.Errorf("%s: %v", when, err)
 		}
 	}
 }

@@ -140,11 +140,12 @@ func factNamesOf(t reflect.Type) []string {
 	return names
 }
 
-// sampleFacts are the facts every rule is tried on when it is compiled: an
-// empty day and a day on which everything is true, so that an expression
-// that fails at run time for ordinary people is refused on save.
+// sampleFacts are the facts every rule is tried on when it is compiled: a
+// day on which nothing is known and one on which everything is true, so
+// that an expression that fails at run time for ordinary people is refused
+// on save.
 var sampleFacts = []Facts{
-	{},
+	{Today: "2025-03-03", RiskWindowDays: DefaultRiskWindowDays},
 	{
 		Today:                   "2025-03-03",
 		Temperature:             38.5,

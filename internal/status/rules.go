@@ -74,9 +74,13 @@ type RuleSet struct {
 //
 // Fever and ILI are one reason a day: ili_today when the ILI syndrome is
 // present, otherwise fever_today with the measured temperature or
-// fever_reported_today when only the symptom was reported. A declared
-// contact with a case (case_contact_declared) is left to the health
-// officer's contact tracing, as SPEC §5.6 lists no status for it.
+// fever_reported_today when only the symptom was reported. "Illness
+// absence without return certificate" is two rules: absence_open while the
+// absence has no return date (whatever the diagnosis), and
+// return_certificate_missing once the diagnosis is known to need a
+// certificate (SPEC §5.3) until it is received. A declared contact with a
+// case (case_contact_declared) is left to contact tracing, as SPEC §5.6
+// gives it no status.
 func DefaultRules() RuleSet {
 	const src = "SPEC §5.6"
 	return RuleSet{Version: 1, Rules: []Rule{

@@ -154,10 +154,19 @@ func (e *env) demo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var sum *demo.Summary
-	if !isDemo {
+	loc, err := e.location()
+	if err != nil {
+		return err
+	}
+	printAccounts := func() {
+		fmt.Fprintf(e.stdout, "demo accounts (password %q):\n", demo.Password)
+		for _, a := range demo.Accounts() {
+			fmt.Fprintf(e.stdout, "  %-9s %-8s %s\n", a.Username, a.Role, a.Scope)
+		}
+	}
+	seed := func(ctx context.Context) error {
 		start := time.Now()
-		sum, err = demo.Seed(ctx, db, e.log)
+		sum, err := demo.Seed(ctx, db, e.log, time.Now().In(loc).Format(time.DateOnly))
 		if domain.ErrorCode(err) == domain.EConflict {
 			return usagef("the database %s already holds data that is not the demo data set: use an empty database for the demo (e.g. --db sqlite:demo.db)", *dsn)
 		}
@@ -166,21 +175,61 @@ func (e *env) demo(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "demo data loaded in %s: %d units, %d people, %d guardians\n",
 			time.Since(start).Round(time.Millisecond), sum.Orgs, sum.People, sum.Guardians)
-	} else {
+		return nil
+	}
+	if isDemo {
 		fmt.Fprintln(e.stdout, "the database already holds the demo data set")
 	}
-	printAccounts := func() {
-		fmt.Fprintf(e.stdout, "demo accounts (password %q):\n", demo.Password)
-		for _, a := range demo.Accounts() {
-			fmt.Fprintf(e.stdout, "  %-9s %-8s %s\n", a.Username, a.Role, a.Scope)
-		}
-	}
 	if *seedOnly {
+		if !isDemo {
+			if err := seed(ctx); err != nil {
+				return err
+			}
+		}
 		printAccounts()
 		return nil
 	}
-	return e.run(ctx, db, *addr, true, func(url string) {
-		fmt.Fprintf(e.stdout, "EpiGuard demo: open %s\n", url)
-		printAccounts()
-	})
+	if !isDemo {
+		// The history takes a few seconds to simulate: refuse a database
+		// with other data before serving, then serve at once and load the
+		// data set beside it, so the server answers from the first second.
+		if roots, err := db.Orgs(ctx, domain.System(), 0); err != nil {
+			return err
+		} else if len(roots) > 0 {
+			return usagef("the database %s already holds data that is not the demo data set: use an empty database for the demo (e.g. --db sqlite:demo.db)", *dsn)
+		}
+	}
+	seedErr := make(chan error, 2)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		err := e.run(runCtx, db, *addr, true, func(url string) {
+			fmt.Fprintf(e.stdout, "EpiGuard demo: open %s\n", url)
+			if isDemo {
+				printAccounts()
+				return
+			}
+			fmt.Fprintln(e.stdout, "loading the demo data set…")
+			go func() {
+				err := seed(runCtx)
+				if err == nil {
+					printAccounts()
+				}
+				seedErr <- err
+			}()
+		})
+		seedErr <- err
+	}()
+	// The first value is either a seeding failure (stop serving) or the
+	// server's end; a successful seed keeps serving until the server ends.
+	for {
+		err := <-seedErr
+		if err != nil {
+			cancel()
+			return err
+		}
+		if ctx.Err() != nil || runCtx.Err() != nil {
+			return nil
+		}
+	}
 }

@@ -117,8 +117,10 @@ func (db *DB) StatusRules(ctx context.Context) (status.RuleSet, error) {
 // SaveStatusRules validates a rule set and saves it as the next version.
 // Statuses are recomputed as people's records change.
 func (db *DB) SaveStatusRules(ctx context.Context, sc domain.Scope, rs status.RuleSet, by string) (status.RuleSet, error) {
-	if !sc.CanAdmin() || sc.Path != "/" && !strings.HasPrefix(sc.Path, "/") {
-		return rs, domain.Errorf(domain.EForbidden, "only admin may change the status rules")
+	// The rules hold for the whole installation, so only an admin of a
+	// top unit (or the system) may change them.
+	if !sc.CanAdmin() || depthOf(sc.Path) > 0 {
+		return rs, domain.Errorf(domain.EForbidden, "only an admin of the top unit may change the status rules")
 	}
 	if _, err := status.Compile(rs); err != nil {
 		return rs, err

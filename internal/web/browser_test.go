@@ -34,7 +34,7 @@ func demoServer(t *testing.T) (string, *store.DB) {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := demo.Seed(ctx, db, slog.New(slog.DiscardHandler)); err != nil {
+	if _, err := demo.Seed(ctx, db, slog.New(slog.DiscardHandler), time.Now().UTC().Format(time.DateOnly)); err != nil {
 		t.Fatal(err)
 	}
 	s, err := web.New(web.Config{DB: db, Demo: true, Location: time.UTC, PassKey: box.DerivedKey("gate pass")})

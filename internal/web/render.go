@@ -105,7 +105,8 @@ func (s *Server) nav(rq *request, path string) []navItem {
 	}
 	items = append(items, navItem{"/inbox", "nav.inbox", false})
 	if adminOnly.allowed(rq.acc.Role) {
-		items = append(items, navItem{"/accounts", "nav.accounts", false}, navItem{"/tokens", "nav.tokens", false}, navItem{"/audit", "nav.audit", false})
+		items = append(items, navItem{"/accounts", "nav.accounts", false}, navItem{"/tokens", "nav.tokens", false},
+			navItem{"/rules", "nav.rules", false}, navItem{"/audit", "nav.audit", false})
 	}
 	for i := range items {
 		h := items[i].Href

@@ -72,6 +72,8 @@ func (s *Server) coreRoutes() []route {
 		{"PATCH", "/api/v1/absences/{id}", signedIn, true, s.apiUpdateAbsence},
 		{"POST", "/api/v1/gate/scans", signedIn, true, s.apiGateScan},
 		{"GET", "/api/v1/inbox", signedIn, true, s.apiInbox},
+		{"GET", "/api/v1/status/rules", signedIn, true, s.apiRules},
+		{"PUT", "/api/v1/status/rules", adminOnly, true, s.apiSaveRules},
 		// Any other path or method under the API answers in the API's
 		// error format rather than the mux's plain text.
 		{"", "/api/v1/", public, true, s.apiNotFound},
@@ -108,6 +110,8 @@ func (s *Server) coreRoutes() []route {
 		{"GET", "/p/{token}/pass.png", public, false, s.pagePassPNG},
 		{"GET", "/orgs/{id}/daily", signedIn, false, s.pageDaily},
 		{"GET", "/inbox", signedIn, false, s.pageInbox},
+		{"GET", "/rules", adminOnly, false, s.pageRules},
+		{"POST", "/rules", adminOnly, false, s.pageRulesSubmit},
 		{"POST", "/inbox/read", signedIn, false, s.pageInboxRead},
 	}
 }

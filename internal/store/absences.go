@@ -40,6 +40,7 @@ func (db *DB) CreateAbsence(ctx context.Context, sc domain.Scope, a *domain.Abse
 		return err
 	}
 	a.CertificateRequired = a.CertificateRequired || status.NeedsCertificate(a.Diagnosis)
+	a.Followups = []domain.Followup{}
 	now := db.now()
 	err := db.transact(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO absences (person_id, start_date, onset_date, symptoms, saw_doctor, hospital, diagnosis,

@@ -73,7 +73,8 @@ func (db *DB) RecordCheckin(ctx context.Context, sc domain.Scope, c *domain.Chec
 		c.Syndromes = []domain.Syndrome{}
 	}
 	res := &CheckinResult{}
-	err := db.transact(ctx, func(tx *sql.Tx) error {
+	err := db.transactGrouped(ctx, func(tx *sql.Tx) error {
+		*res = CheckinResult{}
 		if c.ClientID != "" {
 			var id int64
 			err := tx.QueryRowContext(ctx, `SELECT checkin_id FROM checkin_clients WHERE client_id = $1`, c.ClientID).Scan(&id)

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -165,4 +166,60 @@ func TestGateScansAndReplay(t *testing.T) {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestConcurrentCheckins drives check-ins from many goroutines: on SQLite
+// they share group commits, and a failing one must not undo the others.
+func TestConcurrentCheckins(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := tree(t, db)
+		var ids []int64
+		for i := 0; i < 40; i++ {
+			p := &domain.Person{ExternalID: "c" + itoa(int64(i)), Name: "学生", OrgID: o["S1G1C1"].ID}
+			if err := db.CreatePerson(ctx, domain.System(), p); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, p.ID)
+		}
+		rules := domain.CheckinRules{Today: "2026-11-25"}
+		run := func(build func(i int, id int64) (*domain.Checkin, bool)) {
+			t.Helper()
+			errs := make(chan error, len(ids))
+			for i, id := range ids {
+				go func() {
+					c, wantErr := build(i, id)
+					_, err := db.RecordCheckin(ctx, domain.System(), c, rules, domain.DefaultThresholds, "zh-CN")
+					if wantErr && domain.ErrorCode(err) != domain.EInvalid || !wantErr && err != nil {
+						errs <- fmt.Errorf("check-in %d (want error %v): %v", i, wantErr, err)
+						return
+					}
+					errs <- nil
+				}()
+			}
+			for range ids {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		run(func(i int, id int64) (*domain.Checkin, bool) {
+			return &domain.Checkin{PersonID: id, TemperatureC: f64(36.5), ClientID: "k" + itoa(int64(i))}, false
+		})
+		// Odd requests reuse another person's client_id and fail; the even
+		// ones, committed in the same groups, must stay.
+		run(func(i int, id int64) (*domain.Checkin, bool) {
+			if i%2 == 1 {
+				return &domain.Checkin{PersonID: id, Slot: "noon", ClientID: "k" + itoa(int64(i-1))}, true
+			}
+			return &domain.Checkin{PersonID: id, Slot: "noon", ClientID: "n" + itoa(int64(i))}, false
+		})
+		d, err := db.DailySummary(ctx, domain.System(), o["S1G1C1"].ID, "2026-11-25", "")
+		if err != nil || d.CheckedIn != len(ids) {
+			t.Fatalf("checked in = %d, %v", d.CheckedIn, err)
+		}
+		if noon, _ := db.DailySummary(ctx, domain.System(), o["S1G1C1"].ID, "2026-11-25", "noon"); noon.CheckedIn != len(ids)/2 {
+			t.Fatalf("noon check-ins = %d, want %d", noon.CheckedIn, len(ids)/2)
+		}
+	})
 }

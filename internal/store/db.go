@@ -42,6 +42,9 @@ type DB struct {
 	now    func() time.Time
 	// engines caches the compiled status rules.
 	engines engineCache
+	// group and groupDone run SQLite's group commit (group.go).
+	group     chan groupReq
+	groupDone chan struct{}
 }
 
 // Options configure Open.
@@ -127,6 +130,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", engine, err)
 	}
+	if engine == SQLite {
+		db.startGroupCommitter()
+	}
 	return db, nil
 }
 
@@ -135,6 +141,11 @@ func (db *DB) Engine() string { return db.engine }
 
 // Close closes the connection pools.
 func (db *DB) Close() error {
+	if db.group != nil {
+		close(db.group)
+		<-db.groupDone
+		db.group = nil
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())

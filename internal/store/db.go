@@ -63,7 +63,7 @@ func ParseDSN(dsn string) (engine, path string, err error) {
 		p := strings.TrimPrefix(dsn, "sqlite:")
 		p = strings.TrimPrefix(p, "//")
 		if p == "" {
-			return "", "", fmt.Errorf("dsn %q: missing file path after sqlite:", dsn)
+			return "", "", fmt.Errorf("dsn %q: missing file path after \"sqlite:\"", dsn)
 		}
 		return SQLite, p, nil
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):

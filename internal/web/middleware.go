@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -254,11 +253,4 @@ func (l *ipLimiter) allow(key string) bool {
 	}
 	w.n++
 	return w.n <= l.limit
-}
-
-func (s *Server) logAttrs(rq *request) []any {
-	if rq.acc == nil {
-		return []any{slog.String("ip", rq.ip)}
-	}
-	return []any{slog.String("user", rq.acc.Username), slog.String("ip", rq.ip)}
 }

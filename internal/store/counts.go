@@ -119,6 +119,13 @@ func (db *DB) RebuildDailyCounts(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM unit_day_counts`); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM unit_people`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO unit_people (org_id, n) SELECT org_id, COUNT(*) FROM people
+			WHERE kind <> 'visitor' GROUP BY org_id`); err != nil {
+			return err
+		}
 		for _, q := range []string{per("c.slot", ", c.slot"), per("''", "")} {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO unit_day_counts (org_id, date, slot, `+countColumns+`) `+q); err != nil {
 				return fmt.Errorf("rebuild daily counts: %w", err)
@@ -126,4 +133,32 @@ func (db *DB) RebuildDailyCounts(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// bumpPeople adds delta people to units' expected counts.
+func bumpPeople(ctx context.Context, tx *sql.Tx, deltas map[int64]int) error {
+	for org, d := range deltas {
+		if d == 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO unit_people (org_id, n) VALUES ($1, $2)
+			ON CONFLICT (org_id) DO UPDATE SET n = unit_people.n + excluded.n`, org, d); err != nil {
+			return fmt.Errorf("people counts: %w", err)
+		}
+	}
+	return nil
+}
+
+// counted reports whether a person of this kind is expected to check in.
+func counted(kind domain.PersonKind) bool { return kind != domain.Visitor }
+
+// peopleDelta is the change to unit_people when a person moves from
+// (oldOrg, oldKind) to (newOrg, newKind); oldOrg 0 for a new person.
+func peopleDelta(deltas map[int64]int, oldOrg int64, oldKind domain.PersonKind, newOrg int64, newKind domain.PersonKind) {
+	if oldOrg != 0 && counted(oldKind) {
+		deltas[oldOrg]--
+	}
+	if newOrg != 0 && counted(newKind) {
+		deltas[newOrg]++
+	}
 }

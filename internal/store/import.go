@@ -177,7 +177,17 @@ func (db *DB) ImportPeople(ctx context.Context, sc domain.Scope, orgID int64, re
 		}
 	}
 
+	deltas := map[int64]int{}
+	for _, p := range inserts {
+		peopleDelta(deltas, 0, "", p.OrgID, p.Kind)
+	}
+	for _, u := range updates {
+		peopleDelta(deltas, u.old.orgID, domain.PersonKind(u.old.kind), u.p.OrgID, u.p.Kind)
+	}
 	err = db.transact(ctx, func(tx *sql.Tx) error {
+		if err := bumpPeople(ctx, tx, deltas); err != nil {
+			return err
+		}
 		for start := 0; start < len(inserts); start += importBatch {
 			end := min(start+importBatch, len(inserts))
 			if err := db.insertPeopleBatch(ctx, tx, inserts[start:end], now); err != nil {

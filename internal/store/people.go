@@ -244,6 +244,11 @@ func (db *DB) insertPerson(ctx context.Context, tx *sql.Tx, p *domain.Person, no
 	}
 	p.IDNumberMasked, p.PhoneMasked, p.GuardianMasked = s.idMasked, s.phoneMasked, s.gMasked
 	p.CreatedAt, p.UpdatedAt = now, now
+	deltas := map[int64]int{}
+	peopleDelta(deltas, 0, "", p.OrgID, p.Kind)
+	if err := bumpPeople(ctx, tx, deltas); err != nil {
+		return err
+	}
 	return db.linkGuardian(ctx, tx, p, now)
 }
 
@@ -300,6 +305,7 @@ func (db *DB) UpdatePerson(ctx context.Context, sc domain.Scope, id int64, u Per
 	if err != nil {
 		return nil, err
 	}
+	oldOrg, oldKind := p.OrgID, p.Kind
 	set := func(dst *string, src *string) {
 		if src != nil {
 			*dst = *src
@@ -335,6 +341,11 @@ func (db *DB) UpdatePerson(ctx context.Context, sc domain.Scope, id int64, u Per
 			guardian_name = $11, guardian_phone_enc = $12, guardian_phone_masked = $13, tags = $14, updated_at = $15 WHERE id = $16`,
 			p.Name, p.Kind, p.OrgID, p.Gender, p.BirthDate, s.idEnc, s.idIdx, s.idMasked, s.phoneEnc, s.phoneMasked,
 			p.GuardianName, s.gEnc, s.gMasked, joinTags(p.Tags), now, p.ID); err != nil {
+			return err
+		}
+		deltas := map[int64]int{}
+		peopleDelta(deltas, oldOrg, oldKind, p.OrgID, p.Kind)
+		if err := bumpPeople(ctx, tx, deltas); err != nil {
 			return err
 		}
 		return db.linkGuardian(ctx, tx, p, now)

@@ -19,3 +19,11 @@ CREATE TABLE unit_day_counts (
     respiratory    BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (date, slot, org_id)
 );
+
+-- People per primary unit (visitors excluded), kept with every change to
+-- people, so "expected" in a summary reads one row per unit.
+CREATE TABLE unit_people (
+    org_id BIGINT PRIMARY KEY REFERENCES orgs(id) ON DELETE CASCADE,
+    n      BIGINT NOT NULL DEFAULT 0
+);
+INSERT INTO unit_people (org_id, n) SELECT org_id, COUNT(*) FROM people WHERE kind <> 'visitor' GROUP BY org_id;

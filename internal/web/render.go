@@ -100,6 +100,10 @@ func (s *Server) nav(rq *request, path string) []navItem {
 	if sc.PersonLevel {
 		items = append(items, navItem{"/people", "nav.people", false})
 	}
+	switch rq.acc.Role {
+	case domain.RoleGuard, domain.RoleAdmin, domain.RoleHealth:
+		items = append(items, navItem{"/gate", "gate.nav", false})
+	}
 	if editors.allowed(rq.acc.Role) {
 		items = append(items, navItem{"/import", "nav.import", false})
 	}

@@ -57,8 +57,7 @@ func benchCSV() []byte {
 }
 
 // benchXLSX builds the benchmark workbook. Excel stores text in a shared
-// string table, which excelize's Rows iterator reads from a temporary file
-// once the table passes excelize.StreamChunkSize (it does here); streaming
+// string table, which is read into memory before the sheet; streaming
 // writers, excelize's own included, store text inline in the sheet. Both
 // kinds of file reach us, so both are measured.
 func benchXLSX(b *testing.B, sharedStrings bool) []byte {

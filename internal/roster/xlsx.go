@@ -2,7 +2,6 @@ package roster
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
 	"encoding/xml"
 	"errors"
@@ -35,6 +34,10 @@ const (
 	// reference beyond them is damage or hostility, not a roster.
 	maxCols = 16384
 	maxRows = 1 << 20
+	// maxMeta bounds what is read of the workbook part and of
+	// relationship parts, which encoding/xml reads slowly. What is needed
+	// of them comes in their first kilobytes.
+	maxMeta = 16 << 20
 )
 
 var (
@@ -83,11 +86,28 @@ func parseXLSX(data []byte) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	// The sheet's <dimension> states its row count; a data row takes at
-	// least some 40 bytes of XML, which bounds what a lying one reserves.
-	p := newParser(min(rows, int(min(wb.sheet.UncompressedSize64/40, 1<<20))))
+	// Reserve for the rows that <dimension> states, or if it does not (it
+	// is optional, and some writers leave it at "A1") as many as the size
+	// of the first row suggests: growing the result costs a 100,000-row
+	// file a quarter of its time. A data row takes at least some 40 bytes
+	// of XML, which bounds what a lying file reserves.
+	size := int64(wb.sheet.UncompressedSize64)
+	start := s.sc.offset()
+	line, cells, firstErr := s.next()
+	if rowBytes := s.sc.offset() - start; rows <= 1 && firstErr == nil && rowBytes > 0 {
+		rows = int(min((size-start)/rowBytes, 1<<20))
+	}
+	p := newParser(min(rows, int(min(size/40, 1<<20))))
 	p.date1904 = wb.date1904
-	res, err = p.parse(s.next)
+	first := true
+	next := func() (int, []string, error) {
+		if first {
+			first = false
+			return line, cells, firstErr
+		}
+		return s.next()
+	}
+	res, err = p.parse(next)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +173,7 @@ func (pkg *xlsxPackage) relationships(source string) []relationship {
 	}
 	defer rc.Close()
 	var rels []relationship
-	dec := xml.NewDecoder(rc)
+	dec := xml.NewDecoder(io.LimitReader(rc, maxMeta))
 	for {
 		tok, err := dec.Token()
 		if err != nil {
@@ -235,7 +255,7 @@ func (pkg *xlsxPackage) workbook() (workbookInfo, error) {
 	defer rc.Close()
 	var sheetID string
 	foundSheet := false
-	dec := xml.NewDecoder(rc)
+	dec := xml.NewDecoder(io.LimitReader(rc, maxMeta))
 	for !foundSheet {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -303,47 +323,41 @@ func (pkg *xlsxPackage) sharedStrings(f *zip.File) ([]string, error) {
 		return nil, errDamaged
 	}
 	defer rc.Close()
-	dec := xml.NewDecoder(bufio.NewReaderSize(rc, 64<<10))
+	sc := newXMLScanner(rc)
 
 	var (
 		sst  []string
 		kept uint64 // bytes of sst, headers included
 		buf  []byte
-		// Path of elements inside the current <si>, to depth 2: text is
-		// taken in si/t and si/r/t only.
+		// Where the scanner is inside the current <si>: text is taken in
+		// si/t and si/r/t only.
 		inSI  bool
 		depth int
-		elem  [2]string
+		path  [2]elemName
 	)
 	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
+		if err := sc.next(); err != nil {
 			return nil, errDamaged
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch sc.kind {
+		case tokStart:
 			switch {
 			case inSI:
-				if depth < len(elem) {
-					elem[depth] = t.Name.Local
+				if depth < len(path) {
+					path[depth] = elemOf(sc.name)
 				}
 				depth++
-			case t.Name.Local == "si":
+			case string(sc.name) == "si":
 				inSI, depth, buf = true, 0, buf[:0]
-			case t.Name.Local == "sst" && sst == nil:
+			case string(sc.name) == "sst" && sst == nil:
 				// uniqueCount sizes the table; an entry takes at least
 				// a few bytes of XML, which bounds a lying count.
-				for _, a := range t.Attr {
-					if a.Name.Local == "uniqueCount" {
-						n, _ := strconv.ParseUint(a.Value, 10, 32)
-						sst = make([]string, 0, min(n, f.UncompressedSize64/16))
-					}
+				if v, ok := sc.attr("uniqueCount"); ok {
+					n, _ := strconv.ParseUint(string(v), 10, 32)
+					sst = make([]string, 0, min(n, f.UncompressedSize64/16))
 				}
 			}
-		case xml.EndElement:
+		case tokEnd:
 			if !inSI {
 				continue
 			}
@@ -358,23 +372,44 @@ func (pkg *xlsxPackage) sharedStrings(f *zip.File) ([]string, error) {
 				return nil, errTooLarge
 			}
 			sst = append(sst, s)
-		case xml.CharData:
-			if inSI && (depth == 1 && elem[0] == "t" || depth == 2 && elem[0] == "r" && elem[1] == "t") {
-				buf = append(buf, t...)
+		case tokText:
+			if inSI && (depth == 1 && path[0] == elemT || depth == 2 && path[0] == elemR && path[1] == elemT) {
+				buf = append(buf, sc.text...)
 			}
+		case tokEOF:
+			return sst, nil
 		}
 	}
-	// Verify the checksum: the loop ended at the XML's end, which may
-	// come before the part's.
-	if _, err := io.Copy(io.Discard, rc); err != nil {
-		return nil, errDamaged
+}
+
+// elemName classifies the elements whose text makes a cell value.
+type elemName uint8
+
+const (
+	elemOther elemName = iota
+	elemV              // <v>, a cell's value
+	elemIS             // <is>, an inline string
+	elemT              // <t>, text
+	elemR              // <r>, a rich text run
+)
+
+func elemOf(local []byte) elemName {
+	switch string(local) {
+	case "v":
+		return elemV
+	case "is":
+		return elemIS
+	case "t":
+		return elemT
+	case "r":
+		return elemR
 	}
-	return sst, nil
+	return elemOther
 }
 
 // sheetReader streams the rows of a worksheet part.
 type sheetReader struct {
-	dec   *xml.Decoder
+	sc    *xmlScanner
 	sst   []string
 	row   int      // number of the last row read, 0 before the first
 	cells []string // cells of the last row, reused
@@ -383,7 +418,7 @@ type sheetReader struct {
 }
 
 func newSheetReader(r io.Reader, sst []string) *sheetReader {
-	return &sheetReader{dec: xml.NewDecoder(bufio.NewReaderSize(r, 64<<10)), sst: sst}
+	return &sheetReader{sc: newXMLScanner(r), sst: sst}
 }
 
 // prelude reads the sheet up to <sheetData> and returns the number of rows
@@ -391,35 +426,30 @@ func newSheetReader(r io.Reader, sst []string) *sheetReader {
 func (s *sheetReader) prelude() (int, error) {
 	rows := 0
 	for {
-		tok, err := s.dec.Token()
-		if err == io.EOF {
-			s.done = true // a sheet without data
-			return 0, nil
-		}
-		if err != nil {
+		if err := s.sc.next(); err != nil {
 			return 0, errDamaged
 		}
-		t, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		switch t.Name.Local {
-		case "dimension":
-			for _, a := range t.Attr {
-				if a.Name.Local == "ref" {
-					rows = dimensionRows(a.Value)
+		switch s.sc.kind {
+		case tokEOF:
+			s.done = true // a sheet without data
+			return 0, nil
+		case tokStart:
+			switch string(s.sc.name) {
+			case "dimension":
+				if ref, ok := s.sc.attr("ref"); ok {
+					rows = dimensionRows(ref)
 				}
+			case "sheetData":
+				return rows, nil
 			}
-		case "sheetData":
-			return rows, nil
 		}
 	}
 }
 
 // dimensionRows returns the number of rows a range like "A1:L100001"
 // spans, or 0.
-func dimensionRows(ref string) int {
-	first, last, ok := strings.Cut(ref, ":")
+func dimensionRows(ref []byte) int {
+	first, last, ok := bytes.Cut(ref, []byte(":"))
 	if !ok {
 		return 0
 	}
@@ -436,43 +466,41 @@ func dimensionRows(ref string) int {
 // strings. It is a records function, for parser.parse.
 func (s *sheetReader) next() (int, []string, error) {
 	for !s.done {
-		tok, err := s.dec.Token()
-		if err != nil {
-			// io.EOF before </sheetData> means a truncated sheet:
-			// Token reports it as a syntax error.
+		if err := s.sc.next(); err != nil {
 			return 0, nil, errDamaged
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local == "row" {
-				if err := s.readRow(t); err != nil {
+		switch s.sc.kind {
+		case tokStart:
+			if string(s.sc.name) == "row" {
+				if err := s.readRow(); err != nil {
 					return 0, nil, err
 				}
 				return s.row, s.cells, nil
 			}
 			// Nothing else in <sheetData> is ours.
-			if err := s.dec.Skip(); err != nil {
+			if err := s.sc.skip(); err != nil {
 				return 0, nil, errDamaged
 			}
-		case xml.EndElement:
+		case tokEnd:
 			s.done = true // </sheetData>
+		case tokEOF:
+			return 0, nil, errDamaged // the scanner fails first
 		}
 	}
 	return 0, nil, io.EOF
 }
 
-// readRow reads the cells of the row that start opens, up to its end.
-func (s *sheetReader) readRow(start xml.StartElement) error {
+// readRow reads the cells of the row whose start tag was just read, up to
+// its end.
+func (s *sheetReader) readRow() error {
 	n := s.row + 1
-	for _, a := range start.Attr {
-		if a.Name.Local == "r" && a.Name.Space == "" {
-			v, err := strconv.Atoi(a.Value)
-			// Rows come in order; going back would misnumber problems.
-			if err != nil || v <= s.row || v > maxRows {
-				return errDamaged
-			}
-			n = v
+	if v, ok := s.sc.attr("r"); ok {
+		r, err := strconv.Atoi(string(v))
+		// Rows come in order; going back would misnumber problems.
+		if err != nil || r <= s.row {
+			return errDamaged
 		}
+		n = r
 	}
 	if n > maxRows {
 		return errDamaged
@@ -482,49 +510,45 @@ func (s *sheetReader) readRow(start xml.StartElement) error {
 	s.cells = s.cells[:0]
 	col := 0 // column of the last cell, 1-based
 	for {
-		tok, err := s.dec.Token()
-		if err != nil {
+		if err := s.sc.next(); err != nil {
 			return errDamaged
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local != "c" {
-				if err := s.dec.Skip(); err != nil {
+		switch s.sc.kind {
+		case tokStart:
+			if string(s.sc.name) != "c" {
+				if err := s.sc.skip(); err != nil {
 					return errDamaged
 				}
 				continue
 			}
-			if col, err = s.readCell(t, col); err != nil {
+			var err error
+			if col, err = s.readCell(col); err != nil {
 				return err
 			}
-		case xml.EndElement:
-			return nil // </row>: Token checks nesting
+		case tokEnd:
+			return nil // </row>: the scanner checks nesting
 		}
 	}
 }
 
-// readCell reads the cell that start opens, up to its end, stores its value
-// and returns its column. A cell without a reference follows the previous
-// one.
-func (s *sheetReader) readCell(start xml.StartElement, prev int) (int, error) {
-	col, typ := prev+1, ""
-	for _, a := range start.Attr {
-		if a.Name.Space != "" {
-			continue
+// readCell reads the cell whose start tag was just read, up to its end,
+// stores its value and returns its column. A cell without a reference
+// follows the previous one.
+func (s *sheetReader) readCell(prev int) (int, error) {
+	col := prev + 1
+	if ref, ok := s.sc.attr("r"); ok {
+		c, _, ok := splitCellRef(ref)
+		if !ok {
+			return 0, errDamaged
 		}
-		switch a.Name.Local {
-		case "r":
-			c, _, ok := splitCellRef(a.Value)
-			if !ok {
-				return 0, errDamaged
-			}
-			col = c
-		case "t":
-			typ = a.Value
-		}
+		col = c
 	}
 	if col > maxCols {
 		return 0, errDamaged
+	}
+	var typ cellType
+	if t, ok := s.sc.attr("t"); ok {
+		typ = cellTypeOf(t)
 	}
 
 	// The value is the text of <v>, or for an inline string of <is>'s <t>
@@ -532,34 +556,24 @@ func (s *sheetReader) readCell(start xml.StartElement, prev int) (int, error) {
 	// formula <f> is ignored: <v> holds its last result.
 	s.buf = s.buf[:0]
 	depth := 0
-	var elem [3]string
+	var path [3]elemName
 	for depth >= 0 {
-		tok, err := s.dec.Token()
-		if err != nil {
+		if err := s.sc.next(); err != nil {
 			return 0, errDamaged
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if depth < len(elem) {
-				elem[depth] = t.Name.Local
+		switch s.sc.kind {
+		case tokStart:
+			if depth < len(path) {
+				path[depth] = elemOf(s.sc.name)
 			}
 			depth++
-		case xml.EndElement:
+		case tokEnd:
 			depth--
-		case xml.CharData:
-			switch depth {
-			case 1:
-				if elem[0] == "v" {
-					s.buf = append(s.buf, t...)
-				}
-			case 2:
-				if elem[0] == "is" && elem[1] == "t" {
-					s.buf = append(s.buf, t...)
-				}
-			case 3:
-				if elem[0] == "is" && elem[1] == "r" && elem[2] == "t" {
-					s.buf = append(s.buf, t...)
-				}
+		case tokText:
+			if depth == 1 && path[0] == elemV ||
+				depth == 2 && path[0] == elemIS && path[1] == elemT ||
+				depth == 3 && path[0] == elemIS && path[1] == elemR && path[2] == elemT {
+				s.buf = append(s.buf, s.sc.text...)
 			}
 		}
 	}
@@ -569,19 +583,19 @@ func (s *sheetReader) readCell(start xml.StartElement, prev int) (int, error) {
 
 	var v string
 	switch typ {
-	case "s":
+	case cellShared:
 		i, err := strconv.Atoi(string(bytes.TrimSpace(s.buf)))
 		if err != nil || i < 0 || i >= len(s.sst) {
 			return 0, errDamaged
 		}
 		v = s.sst[i]
-	case "inlineStr":
+	case cellInline:
 		v = string(unescapeBSTR(s.buf))
-	case "d":
+	case cellDate:
 		// ISO 8601 date and time: a roster only has dates.
 		d, _, _ := bytes.Cut(s.buf, []byte("T"))
 		if len(d) == 0 {
-			d = s.buf // a time alone: leave it for validation to refuse
+			d = s.buf // a time alone: left for validation to refuse
 		}
 		v = string(d)
 	default: // n (number), str (formula text), b (0 or 1), e (#N/A…)
@@ -595,10 +609,32 @@ func (s *sheetReader) readCell(start xml.StartElement, prev int) (int, error) {
 	return col, nil
 }
 
+// cellType is a cell's t attribute, as far as reading its value goes.
+type cellType uint8
+
+const (
+	cellPlain  cellType = iota // n (number, the default), str, b, e
+	cellShared                 // s: <v> indexes the shared strings
+	cellInline                 // inlineStr: the text is in <is>
+	cellDate                   // d: <v> is an ISO 8601 date and time
+)
+
+func cellTypeOf(t []byte) cellType {
+	switch string(t) {
+	case "s":
+		return cellShared
+	case "inlineStr":
+		return cellInline
+	case "d":
+		return cellDate
+	}
+	return cellPlain
+}
+
 // splitCellRef splits a cell reference like "B7" into its 1-based column
 // and row. Lower-case letters are accepted. It reports false for anything
 // else or beyond Excel's limits.
-func splitCellRef(ref string) (col, row int, ok bool) {
+func splitCellRef(ref []byte) (col, row int, ok bool) {
 	i := 0
 	for ; i < len(ref) && i < 4; i++ {
 		c := ref[i] | 0x20 // lower case

@@ -77,7 +77,7 @@ func (db *DB) RecordCheckin(ctx context.Context, sc domain.Scope, c *domain.Chec
 		*res = CheckinResult{}
 		if c.ClientID != "" {
 			var id int64
-			err := tx.QueryRowContext(ctx, `SELECT checkin_id FROM checkin_clients WHERE client_id = $1`, c.ClientID).Scan(&id)
+			err := db.txQueryRow(ctx, tx, `SELECT checkin_id FROM checkin_clients WHERE client_id = $1`, c.ClientID).Scan(&id)
 			if err == nil {
 				prev, err := scanCheckin(tx.QueryRowContext(ctx, `SELECT `+checkinColumns+` FROM checkins c WHERE c.id = $1`, id))
 				if err != nil {
@@ -99,7 +99,7 @@ func (db *DB) RecordCheckin(ctx context.Context, sc domain.Scope, c *domain.Chec
 			return err
 		}
 		if c.ClientID != "" {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO checkin_clients (client_id, checkin_id, revision) VALUES ($1, $2, $3)`,
+			if _, err := db.txExec(ctx, tx, `INSERT INTO checkin_clients (client_id, checkin_id, revision) VALUES ($1, $2, $3)`,
 				c.ClientID, c.ID, c.Revision); err != nil {
 				return err
 			}
@@ -124,13 +124,13 @@ func (db *DB) upsertCheckin(ctx context.Context, tx *sql.Tx, c *domain.Checkin) 
 	// The unit's daily counts change by the difference between the
 	// person's day before and after this record.
 	var orgID int64
-	if err := tx.QueryRowContext(ctx, `SELECT org_id FROM people WHERE id = $1`, c.PersonID).Scan(&orgID); err != nil {
+	if err := db.txQueryRow(ctx, tx, `SELECT org_id FROM people WHERE id = $1`, c.PersonID).Scan(&orgID); err != nil {
 		return err
 	}
 	var before [2]dayState
 	for i, slot := range []string{c.Slot, ""} {
 		var err error
-		if before[i], err = personDay(ctx, tx, c.PersonID, c.Date, slot); err != nil {
+		if before[i], err = db.personDay(ctx, tx, c.PersonID, c.Date, slot); err != nil {
 			return err
 		}
 	}
@@ -138,11 +138,11 @@ func (db *DB) upsertCheckin(ctx context.Context, tx *sql.Tx, c *domain.Checkin) 
 		return err
 	}
 	for i, slot := range []string{c.Slot, ""} {
-		after, err := personDay(ctx, tx, c.PersonID, c.Date, slot)
+		after, err := db.personDay(ctx, tx, c.PersonID, c.Date, slot)
 		if err != nil {
 			return err
 		}
-		if err := bumpCounts(ctx, tx, orgID, c.Date, slot, before[i], after); err != nil {
+		if err := db.bumpCounts(ctx, tx, orgID, c.Date, slot, before[i], after); err != nil {
 			return err
 		}
 	}
@@ -151,12 +151,12 @@ func (db *DB) upsertCheckin(ctx context.Context, tx *sql.Tx, c *domain.Checkin) 
 
 func (db *DB) writeCheckin(ctx context.Context, tx *sql.Tx, c *domain.Checkin) error {
 	now := db.now()
-	prev, err := scanCheckin(tx.QueryRowContext(ctx, `SELECT `+checkinColumns+` FROM checkins c
+	prev, err := scanCheckin(db.txQueryRow(ctx, tx, `SELECT `+checkinColumns+` FROM checkins c
 		WHERE c.person_id = $1 AND c.date = $2 AND c.slot = $3`, c.PersonID, c.Date, c.Slot))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		c.Revision, c.CreatedAt, c.UpdatedAt = 1, now, now
-		return tx.QueryRowContext(ctx, `INSERT INTO checkins (person_id, date, slot, temperature_c, symptoms, syndromes, on_campus,
+		return db.txQueryRow(ctx, tx, `INSERT INTO checkins (person_id, date, slot, temperature_c, symptoms, syndromes, on_campus,
 			region_code, address, risk_area_travel, case_contact, absent, note, source, submitted_by, revision, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $16) RETURNING id`,
 			c.PersonID, c.Date, c.Slot, c.TemperatureC, joinTags(c.Symptoms), joinSyndromes(c.Syndromes), c.OnCampus,

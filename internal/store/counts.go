@@ -36,13 +36,13 @@ func (s dayState) vector() []int {
 
 // personDay reads a person's state for a date, for one slot or (slot "")
 // for the whole day.
-func personDay(ctx context.Context, q querier, personID int64, date, slot string) (dayState, error) {
+func (db *DB) personDay(ctx context.Context, tx *sql.Tx, personID int64, date, slot string) (dayState, error) {
 	var a args
 	query := `SELECT absent, syndromes FROM checkins WHERE person_id = ` + a.add(personID) + ` AND date = ` + a.add(date)
 	if slot != "" {
 		query += ` AND slot = ` + a.add(slot)
 	}
-	rows, err := q.QueryContext(ctx, query, a...)
+	rows, err := db.txQuery(ctx, tx, query, a...)
 	if err != nil {
 		return dayState{}, err
 	}
@@ -75,7 +75,7 @@ var countColumns = func() string {
 
 // bumpCounts adds the difference between two states of a person to the
 // counts of their unit.
-func bumpCounts(ctx context.Context, tx *sql.Tx, orgID int64, date, slot string, before, after dayState) error {
+func (db *DB) bumpCounts(ctx context.Context, tx *sql.Tx, orgID int64, date, slot string, before, after dayState) error {
 	b, a := before.vector(), after.vector()
 	delta := make([]any, len(a))
 	zero := true
@@ -97,7 +97,7 @@ func bumpCounts(ctx context.Context, tx *sql.Tx, orgID int64, date, slot string,
 	}
 	q := `INSERT INTO unit_day_counts (org_id, date, slot, ` + countColumns + `) VALUES (` + args.add(orgID) + `, ` + args.add(date) + `, ` +
 		args.add(slot) + `, ` + strings.Join(vals, ", ") + `) ON CONFLICT (date, slot, org_id) DO UPDATE SET ` + strings.Join(sets, ", ")
-	_, err := tx.ExecContext(ctx, q, args...)
+	_, err := db.txExec(ctx, tx, q, args...)
 	return err
 }
 

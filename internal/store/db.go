@@ -42,6 +42,7 @@ type DB struct {
 	now    func() time.Time
 	// engines caches the compiled status rules.
 	engines engineCache
+	stmts stmtCache
 	// group and groupDone run SQLite's group commit (group.go).
 	group     chan groupReq
 	groupDone chan struct{}
@@ -146,6 +147,7 @@ func (db *DB) Close() error {
 		<-db.groupDone
 		db.group = nil
 	}
+	db.stmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())

@@ -25,6 +25,8 @@ type storedReason struct {
 type storedStatus struct {
 	Level   status.Level
 	Reasons []storedReason
+	// stored is false for a person whose status was never computed.
+	stored bool
 }
 
 func (s storedStatus) result(lang string) status.Result {
@@ -156,7 +158,7 @@ func (db *DB) loadStatus(ctx context.Context, q querier, personID int64) (stored
 	if err != nil {
 		return storedStatus{}, fmt.Errorf("status of %d: %w", personID, err)
 	}
-	s := storedStatus{Level: status.Level(level)}
+	s := storedStatus{Level: status.Level(level), stored: true}
 	if err := json.Unmarshal([]byte(reasons), &s.Reasons); err != nil {
 		return storedStatus{}, fmt.Errorf("status of %d: %w", personID, err)
 	}
@@ -230,22 +232,18 @@ func (db *DB) refreshStatus(ctx context.Context, tx *sql.Tx, personID int64, tod
 	if err != nil {
 		return storedStatus{}, err
 	}
-	var exists int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM person_status WHERE person_id = $1`, personID).Scan(&exists); err != nil {
-		return storedStatus{}, err
-	}
-	if exists > 0 && prev.fingerprint() == next.fingerprint() {
+	if prev.stored && prev.fingerprint() == next.fingerprint() {
 		return next, nil
 	}
 	reasons, _ := json.Marshal(next.Reasons)
 	now := db.now()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO person_status (person_id, level, reasons, rules_version, updated_at) VALUES ($1, $2, $3, $4, $5)
+	if _, err := db.txExec(ctx, tx, `INSERT INTO person_status (person_id, level, reasons, rules_version, updated_at) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (person_id) DO UPDATE SET level = excluded.level, reasons = excluded.reasons,
 		rules_version = excluded.rules_version, updated_at = excluded.updated_at`,
 		personID, string(next.Level), string(reasons), eng.Version(), now); err != nil {
 		return storedStatus{}, fmt.Errorf("store status: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO status_history (person_id, at, level, reasons, cause) VALUES ($1, $2, $3, $4, $5)`,
+	if _, err := db.txExec(ctx, tx, `INSERT INTO status_history (person_id, at, level, reasons, cause) VALUES ($1, $2, $3, $4, $5)`,
 		personID, now, string(next.Level), string(reasons), cause); err != nil {
 		return storedStatus{}, fmt.Errorf("store status history: %w", err)
 	}

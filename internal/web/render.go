@@ -101,6 +101,13 @@ func (s *Server) nav(rq *request, path string) []navItem {
 		items = append(items, navItem{"/people", "nav.people", false})
 	}
 	switch rq.acc.Role {
+	case domain.RoleTeacher:
+		items = append(items, navItem{fmt.Sprintf("/orgs/%d/roll", sc.OrgID), "roll.nav", false},
+			navItem{fmt.Sprintf("/absences?org=%d&open=1", sc.OrgID), "absence.nav", false})
+	case domain.RoleAdmin, domain.RoleHealth:
+		items = append(items, navItem{"/absences?open=1", "absence.nav", false})
+	}
+	switch rq.acc.Role {
 	case domain.RoleGuard, domain.RoleAdmin, domain.RoleHealth:
 		items = append(items, navItem{"/gate", "gate.nav", false})
 	}
@@ -113,7 +120,7 @@ func (s *Server) nav(rq *request, path string) []navItem {
 			navItem{"/rules", "nav.rules", false}, navItem{"/audit", "nav.audit", false})
 	}
 	for i := range items {
-		h := items[i].Href
+		h, _, _ := strings.Cut(items[i].Href, "?")
 		items[i].Current = path == h || (h != "/" && strings.HasPrefix(path, h+"/"))
 	}
 	return items

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
 	"strings"
 	"testing"
 	"time"
@@ -17,33 +20,61 @@ import (
 	"epiguard/internal/domain"
 	"epiguard/internal/secret"
 	"epiguard/internal/store"
-	"epiguard/internal/testdb"
 	"epiguard/internal/web"
 )
 
-// demoServer serves a fresh database seeded with the demo data set.
+// The demo data set with its simulated history takes a while to load, so
+// the browser tests share one server over one seeded database. Tests
+// therefore use people and units no other test changes in a conflicting way.
+var shared struct {
+	once sync.Once
+	url  string
+	db   *store.DB
+	err  error
+	stop func()
+}
+
+// demoServer returns the shared server over the demo data set.
 func demoServer(t *testing.T) (string, *store.DB) {
 	t.Helper()
-	ctx := context.Background()
-	box, _ := secret.NewBox(make([]byte, secret.KeySize))
-	db, err := store.Open(ctx, testdb.SQLite(t), store.Options{Box: box})
-	if err != nil {
-		t.Fatal(err)
+	shared.once.Do(func() {
+		ctx := context.Background()
+		dir, err := os.MkdirTemp("", "epiguard-web-demo-")
+		if err != nil {
+			shared.err = err
+			return
+		}
+		box, _ := secret.NewBox(make([]byte, secret.KeySize))
+		db, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "demo.db"), store.Options{Box: box})
+		if err != nil {
+			shared.err = err
+			return
+		}
+		if _, err := db.Migrate(ctx); err != nil {
+			shared.err = err
+			return
+		}
+		if _, err := demo.Seed(ctx, db, slog.New(slog.DiscardHandler), time.Now().UTC().Format(time.DateOnly)); err != nil {
+			shared.err = err
+			return
+		}
+		s, err := web.New(web.Config{DB: db, Demo: true, Location: time.UTC, PassKey: box.DerivedKey("gate pass")})
+		if err != nil {
+			shared.err = err
+			return
+		}
+		srv := httptest.NewServer(s.Handler())
+		shared.url, shared.db = srv.URL, db
+		shared.stop = func() {
+			srv.Close()
+			db.Close()
+			os.RemoveAll(dir)
+		}
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
 	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := demo.Seed(ctx, db, slog.New(slog.DiscardHandler), time.Now().UTC().Format(time.DateOnly)); err != nil {
-		t.Fatal(err)
-	}
-	s, err := web.New(web.Config{DB: db, Demo: true, Location: time.UTC, PassKey: box.DerivedKey("gate pass")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	return srv.URL, db
+	return shared.url, shared.db
 }
 
 // signInUI fills the sign-in form as a person would and waits for the
@@ -179,19 +210,20 @@ func TestBrowserImportReport(t *testing.T) {
 	browsertest.Axe(t, tab)
 }
 
-// demoStudentLink returns a personal link of a demo pupil of 初一(1)班.
-func demoStudentLink(t *testing.T, db *store.DB) string {
+// demoStudentLink returns a personal link of the n-th demo pupil of 初一(1)班
+// (the teacher's roll test uses the first rows).
+func demoStudentLink(t *testing.T, db *store.DB, n int) string {
 	t.Helper()
 	ctx := context.Background()
 	acc, err := db.Authenticate(ctx, "teacher", demo.Password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, _, err := db.People(ctx, acc.Scope(), store.PeopleQuery{Limit: 1, Kind: "student"})
-	if err != nil || len(list) == 0 {
+	list, _, err := db.People(ctx, acc.Scope(), store.PeopleQuery{Limit: n + 1, Kind: "student"})
+	if err != nil || len(list) <= n {
 		t.Fatalf("demo pupil: %v", err)
 	}
-	tok, err := db.RotatePersonToken(ctx, domain.System(), list[0].ID)
+	tok, err := db.RotatePersonToken(ctx, domain.System(), list[n].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +234,7 @@ func demoStudentLink(t *testing.T, db *store.DB) string {
 // a single tap on the page their link opens.
 func TestBrowserOneTapCheckin(t *testing.T) {
 	base, db := demoServer(t)
-	link := demoStudentLink(t, db)
+	link := demoStudentLink(t, db, 40)
 	tab := browser.Tab(t, browsertest.Phone)
 	if err := chromedp.Do(tab, chromedp.Navigate(base+link)); err != nil {
 		t.Fatal(err)
@@ -236,7 +268,7 @@ func TestBrowserOneTapCheckin(t *testing.T) {
 // with its reason at once.
 func TestBrowserFeverTurnsYellow(t *testing.T) {
 	base, db := demoServer(t)
-	link := demoStudentLink(t, db)
+	link := demoStudentLink(t, db, 41)
 	tab := browser.Tab(t, browsertest.Phone)
 	if err := chromedp.Do(tab, chromedp.Navigate(base+link)); err != nil {
 		t.Fatal(err)

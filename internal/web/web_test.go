@@ -28,6 +28,9 @@ func TestMain(m *testing.M) {
 	var stop func()
 	browser, stop = browsertest.Start()
 	code := m.Run()
+	if shared.stop != nil {
+		shared.stop()
+	}
 	stop()
 	testdb.Shutdown()
 	os.Exit(code)

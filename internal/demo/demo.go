@@ -7,7 +7,9 @@
 // The data set is built in memory first (plan.go) and then written through
 // the store's ordinary paths: CreateOrg, ImportPeople (as a roster import
 // would) and CreateAccount, so the demo exercises the same validation as
-// real data.
+// real data. Its 60 school days of history are simulated the same way
+// (simulate.go, from a seed of their own) and written day by day through
+// ImportCheckins, CreateAbsence and UpdateAbsence (history.go).
 package demo
 
 import (
@@ -33,6 +35,7 @@ const settingKey = "demo"
 type Summary struct {
 	Orgs, People, Guardians int
 	Accounts                []Account
+	History                 *HistorySummary
 }
 
 // Account is a demo account for the sign-in page and the CLI to show.
@@ -43,18 +46,31 @@ type Account struct {
 	Password string
 }
 
-// Seed loads the demo data set into an empty database (no org units yet).
-// It returns an EConflict *domain.Error if the database already has org
-// units. The data is the same on every call: names, identity and phone
-// numbers, codes and memberships.
+// Seed loads the demo data set into an empty database (no org units yet):
+// the units, people and accounts, then the history of the school days
+// before today (YYYY-MM-DD, the installation's date; see SeedHistory). It
+// returns an EConflict *domain.Error if the database already has org units,
+// an EInvalid one for a bad today. The data is the same on every call:
+// names, identity and phone numbers, codes and memberships, and for the
+// same today the same history.
 //
-// Seed is not one transaction (the store writes units, people and accounts
-// in separate ones); after a failure, start again on an empty database.
-func Seed(ctx context.Context, db *store.DB, logger *slog.Logger) (*Summary, error) {
+// Seed is not one transaction (the store writes units, people, accounts and
+// each day of history in separate ones); after a failure, start again on an
+// empty database.
+func Seed(ctx context.Context, db *store.DB, logger *slog.Logger, today string) (*Summary, error) {
+	return load(ctx, db, logger, today, HistoryDays)
+}
+
+// load is Seed with a history of the given number of school days (none
+// for 0).
+func load(ctx context.Context, db *store.DB, logger *slog.Logger, today string, days int) (*Summary, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	start := time.Now()
+	if _, err := time.Parse(time.DateOnly, today); err != nil {
+		return nil, domain.Errorf(domain.EInvalid, "today %q is not a date YYYY-MM-DD", today)
+	}
 	roots, err := db.Orgs(ctx, domain.System(), 0)
 	if err != nil {
 		return nil, err
@@ -97,10 +113,16 @@ func Seed(ctx context.Context, db *store.DB, logger *slog.Logger) (*Summary, err
 	}
 	logger.Debug("demo: people imported, accounts created", "people", p.people(), "elapsed", time.Since(start))
 
+	var hist *HistorySummary
+	if days > 0 { // tests may leave the history out
+		if hist, err = seedHistory(ctx, db, logger, p, today, days); err != nil {
+			return nil, err
+		}
+	}
 	if err := db.SetSetting(ctx, settingKey, "1"); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	sum := &Summary{Orgs: len(p.units), People: p.people(), Guardians: p.guardians, Accounts: acc.accounts}
+	sum := &Summary{Orgs: len(p.units), People: p.people(), Guardians: p.guardians, Accounts: acc.accounts, History: hist}
 	logger.Info("demo data set loaded", "units", sum.Orgs, "people", sum.People, "guardians", sum.Guardians,
 		"accounts", len(sum.Accounts), "elapsed", time.Since(start).Round(time.Millisecond))
 	return sum, nil

@@ -41,16 +41,32 @@ func open(t testing.TB, e testdb.Engine) *store.DB {
 	return db
 }
 
-// seed runs Seed on db and logs how long it took (timings are measured,
-// never asserted: SPEC §7.1).
+// testToday is the date the tests run the demo as of: a Wednesday whose
+// history holds the National Day week.
+const testToday = "2026-11-18"
+
+// seed runs Seed on db as of testToday with one school day of history (none
+// with -short) and logs how long it took (timings are measured, never
+// asserted: SPEC §7.1). TestSimulation and TestHistory check the history
+// itself; a longer one here would only make the test slow, as
+// ImportCheckins and RefreshStatuses write a row at a time.
 func seed(t *testing.T, db *store.DB) *Summary {
 	t.Helper()
+	if testing.Short() {
+		return seedDays(t, db, 0)
+	}
+	return seedDays(t, db, 1)
+}
+
+// seedDays is seed with a history of the given number of school days.
+func seedDays(t *testing.T, db *store.DB, days int) *Summary {
+	t.Helper()
 	start := time.Now()
-	sum, err := Seed(context.Background(), db, nil)
+	sum, err := load(context.Background(), db, testLogger(t), testToday, days)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("Seed on %s: %v", db.Engine(), time.Since(start).Round(time.Millisecond))
+	t.Logf("Seed on %s with %d school days of history: %v", db.Engine(), days, time.Since(start).Round(time.Millisecond))
 	return sum
 }
 
@@ -122,7 +138,8 @@ func TestPlanIsValid(t *testing.T) {
 }
 
 // TestSeed loads the demo data set on each engine, checks it, and checks
-// that the two loads, on two fresh databases, hold the same people.
+// that the two loads, on two fresh databases, hold the same people and the
+// same check-ins.
 func TestSeed(t *testing.T) {
 	var mu sync.Mutex
 	var loads [][]string // people of each load, as fingerprint lines
@@ -145,7 +162,8 @@ func TestSeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		loads = append(loads, fingerprint(allPeople(t, db), tree))
+		hash, n := checkinHash(t, db)
+		loads = append(loads, append(fingerprint(allPeople(t, db), tree), fmt.Sprintf("check-ins|%d|%s", n, hash)))
 	}
 	a, b := loads[0], loads[1]
 	if !slices.Equal(a, b) {
@@ -159,7 +177,8 @@ func TestSeed(t *testing.T) {
 }
 
 // checkSeed loads the demo data set on a fresh database of the engine,
-// checks it, and returns its people as fingerprint lines.
+// checks it, and returns its people and a hash of its check-ins as
+// fingerprint lines.
 func checkSeed(t *testing.T, e testdb.Engine) []string {
 	ctx := context.Background()
 	db := open(t, e)
@@ -339,7 +358,7 @@ func checkSeed(t *testing.T, e testdb.Engine) []string {
 	})
 
 	t.Run("second seed", func(t *testing.T) {
-		if _, err := Seed(ctx, db, nil); domain.ErrorCode(err) != domain.EConflict {
+		if _, err := Seed(ctx, db, nil, testToday); domain.ErrorCode(err) != domain.EConflict {
 			t.Fatalf("second Seed: %v, want %s", err, domain.EConflict)
 		}
 		if on, err := IsDemo(ctx, db); !on || err != nil {
@@ -347,7 +366,11 @@ func checkSeed(t *testing.T, e testdb.Engine) []string {
 		}
 	})
 
-	return fingerprint(people, tree)
+	hash, n := checkinHash(t, db)
+	if sum.History != nil && sum.History.Checkins != n {
+		t.Errorf("%d check-ins, the summary says %d", n, sum.History.Checkins)
+	}
+	return append(fingerprint(people, tree), fmt.Sprintf("check-ins|%d|%s", n, hash))
 }
 
 // checkDorms checks that every student of 实验中学 sleeps in exactly one
@@ -443,7 +466,7 @@ func BenchmarkSeed(b *testing.B) {
 		b.StopTimer()
 		db := open(b, e)
 		b.StartTimer()
-		if _, err := Seed(context.Background(), db, nil); err != nil {
+		if _, err := Seed(context.Background(), db, nil, testToday); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -120,12 +120,16 @@ func (b *builder) bornAged(age int) time.Time {
 
 // weighted returns an index into weights, drawn with chances proportional
 // to them.
-func (b *builder) weighted(weights []int) int {
+func (b *builder) weighted(weights []int) int { return weighted(b.rng, weights) }
+
+// weighted returns an index into weights, drawn from rng with chances
+// proportional to them.
+func weighted(rng *rand.Rand, weights []int) int {
 	total := 0
 	for _, w := range weights {
 		total += w
 	}
-	n := b.rng.IntN(total)
+	n := rng.IntN(total)
 	for i, w := range weights {
 		if n < w {
 			return i

@@ -11,8 +11,8 @@ import (
 // The seed of the demo data set. The output of math/rand/v2's PCG generator
 // and of its Rand methods is kept the same across Go releases (the standard
 // library's regress_test.go pins it), so the seed gives the same data with
-// every Go version. The history simulation, when it comes, should draw from
-// a stream of its own so that it does not change the people.
+// every Go version. The history simulation draws from a stream of its own
+// (historySeed1, historySeed2), so that it does not change the people.
 const (
 	seed1 = 20260901
 	seed2 = 0x5eed_de30
@@ -50,8 +50,8 @@ type accountPlan struct {
 
 // plan is the whole demo data set, built in memory before anything is
 // written: the same seed gives the same plan whatever the database, and the
-// history simulation can later walk the same people (by external id, with
-// their classes, dorm rooms and households) without reading them back.
+// history simulation walks the same people (by external id, with their
+// classes and households), reading back only the ids the store gave them.
 type plan struct {
 	units     []*unit // parents before children
 	batches   []batch

@@ -125,6 +125,11 @@ func seedHistory(ctx context.Context, db *store.DB, logger *slog.Logger, p *plan
 	if err != nil {
 		return nil, err
 	}
+	// The bulk check-in path leaves the per-unit daily counts to one
+	// rebuild at the end.
+	if err := db.RebuildDailyCounts(ctx); err != nil {
+		return nil, err
+	}
 	if err := db.RefreshStatuses(ctx, everyone, today, "demo"); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}

@@ -236,9 +236,10 @@ type querier interface {
 }
 
 // ImportCheckins writes many check-ins in one transaction without
-// recomputing statuses: the bulk path for simulations and migrations from
-// other systems (system scope only). Each is validated as of its own date.
-// Call RefreshStatuses afterwards.
+// recomputing statuses or the daily counts: the bulk path for simulations
+// and migrations from other systems (system scope only). Each is validated
+// as of its own date. Call RebuildDailyCounts and RefreshStatuses
+// afterwards, once for all imports.
 func (db *DB) ImportCheckins(ctx context.Context, sc domain.Scope, cs []*domain.Checkin, th domain.Thresholds) error {
 	if sc.Path != "/" {
 		return domain.Errorf(domain.EForbidden, "bulk check-in import is for the system only")
@@ -251,7 +252,7 @@ func (db *DB) ImportCheckins(ctx context.Context, sc domain.Scope, cs []*domain.
 	}
 	err := db.transact(ctx, func(tx *sql.Tx) error {
 		for _, c := range cs {
-			if err := db.upsertCheckin(ctx, tx, c); err != nil {
+			if err := db.writeCheckin(ctx, tx, c); err != nil {
 				return fmt.Errorf("person %d on %s: %w", c.PersonID, c.Date, err)
 			}
 		}

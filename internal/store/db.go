@@ -42,7 +42,7 @@ type DB struct {
 	now    func() time.Time
 	// engines caches the compiled status rules.
 	engines engineCache
-	stmts stmtCache
+	stmts   stmtCache
 	// group and groupDone run SQLite's group commit (group.go).
 	group     chan groupReq
 	groupDone chan struct{}

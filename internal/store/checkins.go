@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"epiguard/internal/domain"
 	"epiguard/internal/status"
@@ -127,26 +128,64 @@ func (db *DB) upsertCheckin(ctx context.Context, tx *sql.Tx, c *domain.Checkin) 
 	if err := db.txQueryRow(ctx, tx, `SELECT org_id FROM people WHERE id = $1`, c.PersonID).Scan(&orgID); err != nil {
 		return err
 	}
-	var before [2]dayState
-	for i, slot := range []string{c.Slot, ""} {
-		var err error
-		if before[i], err = db.personDay(ctx, tx, c.PersonID, c.Date, slot); err != nil {
+	// One read of the person's records that day gives the state before;
+	// the state after is the same with this slot's record replaced.
+	rows, err := db.txQuery(ctx, tx, `SELECT slot, absent, syndromes FROM checkins WHERE person_id = $1 AND date = $2`, c.PersonID, c.Date)
+	if err != nil {
+		return err
+	}
+	slots := map[string]slotRecord{}
+	for rows.Next() {
+		var slot, syns string
+		var absent bool
+		if err := rows.Scan(&slot, &absent, &syns); err != nil {
+			rows.Close()
 			return err
 		}
+		var list []domain.Syndrome
+		for _, x := range splitTags(syns) {
+			list = append(list, domain.Syndrome(x))
+		}
+		slots[slot] = slotRecord{absent, list}
 	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	beforeSlot, beforeDay := stateOf(slots, c.Slot), stateOf(slots, "")
 	if err := db.writeCheckin(ctx, tx, c); err != nil {
 		return err
 	}
-	for i, slot := range []string{c.Slot, ""} {
-		after, err := db.personDay(ctx, tx, c.PersonID, c.Date, slot)
-		if err != nil {
-			return err
+	slots[c.Slot] = slotRecord{c.Absent, c.Syndromes}
+	if err := db.bumpCounts(ctx, tx, orgID, c.Date, c.Slot, beforeSlot, stateOf(slots, c.Slot)); err != nil {
+		return err
+	}
+	return db.bumpCounts(ctx, tx, orgID, c.Date, "", beforeDay, stateOf(slots, ""))
+}
+
+// slotRecord is what the daily counts need of one check-in.
+type slotRecord struct {
+	absent    bool
+	syndromes []domain.Syndrome
+}
+
+// stateOf folds a person's records of a day into the state of one slot,
+// or of the whole day for slot "".
+func stateOf(slots map[string]slotRecord, slot string) dayState {
+	var s dayState
+	for name, r := range slots {
+		if slot != "" && name != slot {
+			continue
 		}
-		if err := db.bumpCounts(ctx, tx, orgID, c.Date, slot, before[i], after); err != nil {
-			return err
+		s.recorded = true
+		s.present = s.present || !r.absent
+		for _, x := range r.syndromes {
+			if !slices.Contains(s.syndromes, x) {
+				s.syndromes = append(s.syndromes, x)
+			}
 		}
 	}
-	return nil
+	return s
 }
 
 func (db *DB) writeCheckin(ctx context.Context, tx *sql.Tx, c *domain.Checkin) error {

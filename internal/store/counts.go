@@ -34,37 +34,6 @@ func (s dayState) vector() []int {
 	return v
 }
 
-// personDay reads a person's state for a date, for one slot or (slot "")
-// for the whole day.
-func (db *DB) personDay(ctx context.Context, tx *sql.Tx, personID int64, date, slot string) (dayState, error) {
-	var a args
-	query := `SELECT absent, syndromes FROM checkins WHERE person_id = ` + a.add(personID) + ` AND date = ` + a.add(date)
-	if slot != "" {
-		query += ` AND slot = ` + a.add(slot)
-	}
-	rows, err := db.txQuery(ctx, tx, query, a...)
-	if err != nil {
-		return dayState{}, err
-	}
-	defer rows.Close()
-	var s dayState
-	for rows.Next() {
-		var absent bool
-		var syns string
-		if err := rows.Scan(&absent, &syns); err != nil {
-			return dayState{}, err
-		}
-		s.recorded = true
-		s.present = s.present || !absent
-		for _, x := range splitTags(syns) {
-			if !slices.Contains(s.syndromes, domain.Syndrome(x)) {
-				s.syndromes = append(s.syndromes, domain.Syndrome(x))
-			}
-		}
-	}
-	return s, rows.Err()
-}
-
 var countColumns = func() string {
 	cols := []string{"recorded", "checked_in"}
 	for _, s := range domain.AllSyndromes {

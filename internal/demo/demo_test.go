@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"epiguard/internal/domain"
-	"epiguard/internal/secret"
 	"epiguard/internal/store"
 	"epiguard/internal/testdb"
 )
@@ -24,22 +23,7 @@ func TestMain(m *testing.M) {
 }
 
 // open returns a migrated store on a fresh database of the engine.
-func open(t testing.TB, e testdb.Engine) *store.DB {
-	t.Helper()
-	box, err := secret.NewBox(make([]byte, secret.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(context.Background(), e.DSN(t), store.Options{Box: box})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
+func open(t testing.TB, e testdb.Engine) *store.DB { return testdb.Store(t, e.DSN(t)) }
 
 // testToday is the date the tests run the demo as of: a Wednesday whose
 // history holds the National Day week.

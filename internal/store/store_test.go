@@ -10,7 +10,6 @@ import (
 
 	"epiguard/internal/domain"
 	"epiguard/internal/roster"
-	"epiguard/internal/secret"
 	"epiguard/internal/store"
 	"epiguard/internal/testdb"
 )
@@ -24,22 +23,7 @@ func TestMain(m *testing.M) {
 // open returns a migrated store on the engine's fresh database.
 func open(t *testing.T, e testdb.Engine) *store.DB { return openB(t, e) }
 
-func openB(t testing.TB, e testdb.Engine) *store.DB {
-	t.Helper()
-	box, err := secret.NewBox(make([]byte, secret.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(context.Background(), e.DSN(t), store.Options{Box: box})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
+func openB(t testing.TB, e testdb.Engine) *store.DB { return testdb.Store(t, e.DSN(t)) }
 
 // each runs fn on SQLite and on PostgreSQL.
 func each(t *testing.T, fn func(t *testing.T, db *store.DB)) {

@@ -443,16 +443,12 @@ func (s *Server) pageRoll(w http.ResponseWriter, r *http.Request, rq *request) e
 // as the teacher's check-in for the date and slot. Rows that fail keep
 // their input and say why; the others are saved regardless.
 func (s *Server) pageRollSubmit(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if err := rollStaff(rq); err != nil {
+	if err := staffForm(w, r, rq, 1<<20); err != nil {
 		return err
 	}
 	id, err := pathID(r)
 	if err != nil {
 		return err
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-	if err := r.ParseForm(); err != nil {
-		return fieldErr("form", "too large or malformed")
 	}
 	date, slot, err := s.rollWhen(r.PostForm)
 	if err != nil {
@@ -769,12 +765,8 @@ func (s *Server) showNewAbsence(w http.ResponseWriter, r *http.Request, rq *requ
 }
 
 func (s *Server) pageCreateAbsence(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if err := rollStaff(rq); err != nil {
+	if err := staffForm(w, r, rq, 1<<16); err != nil {
 		return err
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
-	if err := r.ParseForm(); err != nil {
-		return fieldErr("form", "too large or malformed")
 	}
 	f := r.PostForm
 	d := absenceFormData{ExternalID: strings.TrimSpace(f.Get("external_id")), StartDate: f.Get("start_date"), OnsetDate: f.Get("onset_date"),
@@ -866,16 +858,12 @@ func (s *Server) showAbsence(w http.ResponseWriter, r *http.Request, rq *request
 // pageUpdateAbsence records a follow-up and what became known: diagnosis,
 // outcome, return date, certificate.
 func (s *Server) pageUpdateAbsence(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if err := rollStaff(rq); err != nil {
+	if err := staffForm(w, r, rq, 1<<16); err != nil {
 		return err
 	}
 	id, err := pathID(r)
 	if err != nil {
 		return err
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
-	if err := r.ParseForm(); err != nil {
-		return fieldErr("form", "too large or malformed")
 	}
 	f := r.PostForm
 	var u store.AbsenceUpdate
@@ -953,3 +941,16 @@ var _ = addMessages(map[string][2]string{
 	"absence.save":                 {"保存", "Save"},
 	"absence.list":                 {"返回列表", "Back to the list"},
 })
+
+// staffForm admits the roles of these pages and parses a posted form of
+// at most limit bytes.
+func staffForm(w http.ResponseWriter, r *http.Request, rq *request, limit int64) error {
+	if err := rollStaff(rq); err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := r.ParseForm(); err != nil {
+		return fieldErr("form", "too large or malformed")
+	}
+	return nil
+}

@@ -205,7 +205,11 @@ func (e *env) open(ctx context.Context, dsn string) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(ctx, dsn, store.Options{Box: box, Logger: e.log})
+	loc, err := e.location()
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, dsn, store.Options{Box: box, Logger: e.log, Location: loc})
 }
 
 // openMigrated opens the database and applies pending migrations.

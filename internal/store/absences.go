@@ -42,6 +42,7 @@ func (db *DB) CreateAbsence(ctx context.Context, sc domain.Scope, a *domain.Abse
 	a.CertificateRequired = a.CertificateRequired || status.NeedsCertificate(a.Diagnosis)
 	a.Followups = []domain.Followup{}
 	now := db.now()
+	var added []string
 	err := db.transact(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO absences (person_id, start_date, onset_date, symptoms, saw_doctor, hospital, diagnosis,
 			outcome, return_date, certificate_required, certificate_received, note, reported_by, source, created_at, updated_at)
@@ -51,6 +52,9 @@ func (db *DB) CreateAbsence(ctx context.Context, sc domain.Scope, a *domain.Abse
 		if err != nil {
 			return err
 		}
+		if added, err = db.setEvents(ctx, tx, a.PersonID, a.StartDate, absenceSource(a.ID), absenceSubjects(a, domain.DefaultThresholds)); err != nil {
+			return err
+		}
 		_, err = db.refreshStatus(ctx, tx, a.PersonID, today, "absence")
 		return err
 	})
@@ -58,6 +62,7 @@ func (db *DB) CreateAbsence(ctx context.Context, sc domain.Scope, a *domain.Abse
 		return fmt.Errorf("create absence: %w", err)
 	}
 	a.CreatedAt, a.UpdatedAt = now, now
+	db.newSubjects(ctx, a.PersonID, a.StartDate, added)
 	return nil
 }
 
@@ -137,6 +142,7 @@ func (db *DB) UpdateAbsence(ctx context.Context, sc domain.Scope, id int64, u Ab
 	}
 	a.CertificateRequired = a.CertificateRequired || status.NeedsCertificate(a.Diagnosis)
 	now := db.now()
+	var added []string
 	err = db.transact(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE absences SET onset_date = $1, symptoms = $2, saw_doctor = $3, hospital = $4, diagnosis = $5,
 			outcome = $6, return_date = $7, certificate_required = $8, certificate_received = $9, note = $10, updated_at = $11 WHERE id = $12`,
@@ -150,12 +156,17 @@ func (db *DB) UpdateAbsence(ctx context.Context, sc domain.Scope, id int64, u Ab
 				return err
 			}
 		}
-		_, err := db.refreshStatus(ctx, tx, a.PersonID, today, "absence")
+		var err error
+		if added, err = db.setEvents(ctx, tx, a.PersonID, a.StartDate, absenceSource(id), absenceSubjects(a, domain.DefaultThresholds)); err != nil {
+			return err
+		}
+		_, err = db.refreshStatus(ctx, tx, a.PersonID, today, "absence")
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update absence %d: %w", id, err)
 	}
+	db.newSubjects(ctx, a.PersonID, a.StartDate, added)
 	return db.Absence(ctx, sc, id)
 }
 

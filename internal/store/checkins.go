@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strconv"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -53,6 +54,9 @@ type CheckinResult struct {
 	// Replayed is true when the client_id was seen before and nothing
 	// was written.
 	Replayed bool
+	// newSubjects are the surveillance subjects the person newly has on
+	// the check-in's date.
+	newSubjects []string
 }
 
 // RecordCheckin stores a check-in for a person in the scope: one record per
@@ -96,7 +100,7 @@ func (db *DB) RecordCheckin(ctx context.Context, sc domain.Scope, c *domain.Chec
 				return err
 			}
 		}
-		if err := db.upsertCheckin(ctx, tx, c); err != nil {
+		if err := db.upsertCheckin(ctx, tx, c, &res.newSubjects); err != nil {
 			return err
 		}
 		if c.ClientID != "" {
@@ -116,12 +120,13 @@ func (db *DB) RecordCheckin(ctx context.Context, sc domain.Scope, c *domain.Chec
 		}
 		return nil, fmt.Errorf("record check-in: %w", err)
 	}
+	db.newSubjects(ctx, c.PersonID, c.Date, res.newSubjects)
 	return res, nil
 }
 
 // upsertCheckin inserts c or revises the existing record of the same
 // (person, date, slot), keeping the replaced version in checkin_revisions.
-func (db *DB) upsertCheckin(ctx context.Context, tx *sql.Tx, c *domain.Checkin) error {
+func (db *DB) upsertCheckin(ctx context.Context, tx *sql.Tx, c *domain.Checkin, newSubjects *[]string) error {
 	// The unit's daily counts change by the difference between the
 	// person's day before and after this record.
 	var orgID int64
@@ -155,6 +160,15 @@ func (db *DB) upsertCheckin(ctx context.Context, tx *sql.Tx, c *domain.Checkin) 
 	beforeSlot, beforeDay := stateOf(slots, c.Slot), stateOf(slots, "")
 	if err := db.writeCheckin(ctx, tx, c); err != nil {
 		return err
+	}
+	// Most check-ins are normal before and after: they leave the
+	// surveillance events alone and cost no statement here.
+	if len(slots[c.Slot].syndromes) > 0 || len(c.Syndromes) > 0 {
+		added, err := db.setEvents(ctx, tx, c.PersonID, c.Date, "checkin:"+strconv.FormatInt(c.ID, 10), syndromeSubjects(c.Syndromes))
+		if err != nil {
+			return err
+		}
+		*newSubjects = added
 	}
 	slots[c.Slot] = slotRecord{c.Absent, c.Syndromes}
 	if err := db.bumpCounts(ctx, tx, orgID, c.Date, c.Slot, beforeSlot, stateOf(slots, c.Slot)); err != nil {

@@ -40,6 +40,11 @@ type DB struct {
 	box    *secret.Box
 	log    *slog.Logger
 	now    func() time.Time
+	// loc is the installation's time zone: the date of a gate scan.
+	loc *time.Location
+	// onSubjects, when set, hears of people newly showing a surveillance
+	// subject, after the record is committed (SetSubjectHook).
+	onSubjects SubjectHook
 	// engines caches the compiled status rules.
 	engines engineCache
 	stmts   stmtCache
@@ -54,6 +59,18 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Location is the installation's time zone (EPIGUARD_TZ), in which
+	// timestamps become dates; Asia/Shanghai when nil.
+	Location *time.Location
+}
+
+// shanghai is the default time zone, fixed at UTC+8 when the system has
+// no zone database (China has had no daylight saving since 1991).
+func shanghai() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*3600)
 }
 
 // ParseDSN splits a DSN of the forms "sqlite:PATH" and "postgres://…"
@@ -82,7 +99,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{engine: engine, box: opt.Box, log: opt.Logger, now: opt.Now}
+	db := &DB{engine: engine, box: opt.Box, log: opt.Logger, now: opt.Now, loc: opt.Location}
+	if db.loc == nil {
+		db.loc = shanghai()
+	}
 	if db.log == nil {
 		db.log = slog.New(slog.DiscardHandler)
 	}

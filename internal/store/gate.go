@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strconv"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -39,6 +40,8 @@ func (db *DB) RecordGateScan(ctx context.Context, s *domain.GateScan, replayKey 
 		s.At = db.now()
 	}
 	reasons := "[]"
+	var added []string
+	date := s.At.In(db.loc).Format(time.DateOnly)
 	err := db.transact(ctx, func(tx *sql.Tx) error {
 		if replayKey != "" {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM pass_uses WHERE expires_at < $1`, s.At.Add(-time.Minute)); err != nil {
@@ -55,15 +58,26 @@ func (db *DB) RecordGateScan(ctx context.Context, s *domain.GateScan, replayKey 
 				return err
 			}
 		}
-		return tx.QueryRowContext(ctx, `INSERT INTO gate_scans (org_id, gate, person_id, visitor_id, at, method, temperature_c, decision,
+		if err := tx.QueryRowContext(ctx, `INSERT INTO gate_scans (org_id, gate, person_id, visitor_id, at, method, temperature_c, decision,
 			status, reasons, note, guard) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-			s.OrgID, s.Gate, s.PersonID, s.VisitorID, s.At, s.Method, s.TemperatureC, s.Decision, s.Status, reasons, s.Note, s.Guard).Scan(&s.ID)
+			s.OrgID, s.Gate, s.PersonID, s.VisitorID, s.At, s.Method, s.TemperatureC, s.Decision, s.Status, reasons, s.Note, s.Guard).Scan(&s.ID); err != nil {
+			return err
+		}
+		if s.PersonID != nil && s.TemperatureC != nil && *s.TemperatureC >= domain.DefaultThresholds.FeverC {
+			var err error
+			added, err = db.setEvents(ctx, tx, *s.PersonID, date, "gate:"+strconv.FormatInt(s.ID, 10), []string{string(domain.SynFever)})
+			return err
+		}
+		return nil
 	})
 	if errors.Is(err, ErrPassUsed) || isUniqueViolation(err) {
 		return ErrPassUsed
 	}
 	if err != nil {
 		return fmt.Errorf("record gate scan: %w", err)
+	}
+	if s.PersonID != nil {
+		db.newSubjects(ctx, *s.PersonID, date, added)
 	}
 	return nil
 }

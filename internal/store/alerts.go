@@ -63,7 +63,7 @@ type Alert struct {
 	UpdatedAt    time.Time       `json:"updated_at"`
 	ClosedAt     *time.Time      `json:"closed_at"`
 
-	Events []AlertEvent     `json:"events,omitempty"`
+	Events []AlertEvent    `json:"events,omitempty"`
 	People []SubjectPerson `json:"people,omitempty"`
 }
 

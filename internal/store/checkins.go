@@ -1,13 +1,13 @@
 package store
 
 import (
-	"strconv"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"epiguard/internal/domain"
 	"epiguard/internal/status"

@@ -1,12 +1,12 @@
 package store
 
 import (
-	"strconv"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"epiguard/internal/domain"

@@ -12,18 +12,25 @@ type Disease struct {
 	Aliases []string
 }
 
-// Diseases are the diseases the default cluster rules know.
+// Diseases are the diseases a diagnosis is recognised as: the codes and
+// names of cluster.Diseases (a test keeps the two equal) with the
+// spellings people type.
 var Diseases = []Disease{
-	{"influenza", "流感", "influenza", []string{"flu", "流行性感冒", "甲流", "乙流"}},
-	{"hfmd", "手足口病", "hand, foot and mouth disease", []string{"手足口"}},
-	{"varicella", "水痘", "varicella", []string{"chickenpox"}},
-	{"mumps", "流行性腮腺炎", "mumps", []string{"腮腺炎"}},
-	{"measles", "麻疹", "measles", nil},
-	{"tuberculosis", "肺结核", "tuberculosis", []string{"tb", "结核病", "结核"}},
-	{"norovirus", "诺如病毒感染", "norovirus infection", []string{"诺如病毒", "诺如", "infectious_diarrhoea", "感染性腹泻", "其他感染性腹泻"}},
+	{"influenza", "流行性感冒", "influenza", []string{"flu", "流感", "甲流", "乙流"}},
 	{"covid19", "新型冠状病毒感染", "COVID-19", []string{"covid-19", "covid", "新冠", "新冠肺炎", "新型冠状病毒肺炎"}},
+	{"measles", "麻疹", "measles", nil},
 	{"rubella", "风疹", "rubella", nil},
 	{"scarlet_fever", "猩红热", "scarlet fever", nil},
+	{"pertussis", "百日咳", "pertussis", nil},
+	{"tuberculosis", "肺结核", "tuberculosis", []string{"tb", "结核病", "结核"}},
+	{"hepatitis_a", "甲型病毒性肝炎", "hepatitis A", []string{"甲肝"}},
+	{"dysentery", "细菌性痢疾", "bacillary dysentery", []string{"菌痢", "痢疾"}},
+	{"hfmd", "手足口病", "hand, foot and mouth disease", []string{"手足口"}},
+	{"mumps", "流行性腮腺炎", "mumps", []string{"腮腺炎"}},
+	{"acute_hemorrhagic_conjunctivitis", "急性出血性结膜炎", "acute haemorrhagic conjunctivitis", []string{"红眼病"}},
+	{"infectious_diarrhoea", "感染性腹泻病", "infectious diarrhoea", []string{"感染性腹泻", "其他感染性腹泻", "其他感染性腹泻病"}},
+	{"norovirus", "诺如病毒感染", "norovirus infection", []string{"诺如病毒", "诺如"}},
+	{"varicella", "水痘", "varicella", []string{"chickenpox"}},
 }
 
 // DiseaseOf returns the code of the disease a free-text diagnosis names,

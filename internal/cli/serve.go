@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"epiguard/internal/alerting"
+	"epiguard/internal/notify"
 	"errors"
 	"fmt"
 	"net"
@@ -62,6 +64,9 @@ func (e *env) run(ctx context.Context, db *store.DB, addr string, isDemo bool, s
 	if err != nil {
 		return err
 	}
+	alerts := &alerting.Service{DB: db, Log: e.log, Loc: loc, Profile: e.getenv("EPIGUARD_POLICY_PROFILE")}
+	db.SetSubjectHook(alerts.Touch)
+	deliverer := &alerting.Deliverer{DB: db, Sender: notify.NewSender(false), Log: e.log, BaseURL: e.getenv("EPIGUARD_BASE_URL")}
 	srv, err := web.New(web.Config{DB: db, Logger: e.log, Location: loc, Version: Version, Demo: isDemo, PassKey: db.Box().DerivedKey("gate pass"),
 		SecureCookies: e.getenv("EPIGUARD_SECURE_COOKIES") == "1"})
 	if err != nil {
@@ -84,7 +89,7 @@ func (e *env) run(ctx context.Context, db *store.DB, addr string, isDemo bool, s
 	jobsDone := make(chan struct{})
 	go func() {
 		defer close(jobsDone)
-		e.scheduler(db, loc).Run(jobsCtx)
+		e.scheduler(db, loc, alerts, deliverer).Run(jobsCtx)
 	}()
 	select {
 	case err := <-errc:
@@ -109,15 +114,24 @@ func (e *env) run(ctx context.Context, db *store.DB, addr string, isDemo bool, s
 }
 
 // scheduler returns the background jobs of a server.
-func (e *env) scheduler(db *store.DB, loc *time.Location) *jobs.Scheduler {
+func (e *env) scheduler(db *store.DB, loc *time.Location, alerts *alerting.Service, deliverer *alerting.Deliverer) *jobs.Scheduler {
 	times := strings.Split(e.getenv("EPIGUARD_REMIND_TIMES"), ",")
 	if times[0] == "" {
 		times = []string{"08:00", "12:30"}
+	}
+	// The detectors run after the morning and noon checks are in, and in
+	// the evening for the day's check-ins from home.
+	detectTimes := strings.Split(e.getenv("EPIGUARD_DETECT_TIMES"), ",")
+	if detectTimes[0] == "" {
+		detectTimes = []string{"10:00", "14:30", "21:00"}
 	}
 	return &jobs.Scheduler{Log: e.log, Now: time.Now, Jobs: []jobs.Job{
 		{Name: "deliver_outbox", Every: 5 * time.Second, Run: jobs.DeliverOutbox(db)},
 		{Name: "remind_missing", Every: time.Minute, Run: jobs.RemindMissing(db, jobs.Reminders{Times: times, Loc: loc})},
 		{Name: "refresh_statuses", Every: 10 * time.Minute, Run: jobs.RefreshStatuses(db, loc)},
+		{Name: "deliver_channels", Every: 5 * time.Second, Run: deliverer.Run},
+		{Name: "detect", Every: time.Minute, Run: alerts.Job(detectTimes)},
+		{Name: "escalate_alerts", Every: time.Minute, Run: alerts.Escalate},
 	}}
 }
 

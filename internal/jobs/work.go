@@ -19,17 +19,8 @@ func DeliverOutbox(db *store.DB) func(ctx context.Context, now time.Time) error 
 			return err
 		}
 		for _, n := range due {
-			switch n.Channel {
-			case "inbox":
-				if err := db.DeliverToInbox(ctx, n); err != nil {
-					return fmt.Errorf("deliver %d: %w", n.ID, err)
-				}
-			default:
-				// Retry later: a channel configured after the event still
-				// gets it.
-				if err := db.MarkFailed(ctx, n.ID, "no adapter for channel "+n.Channel, now.Add(time.Hour)); err != nil {
-					return err
-				}
+			if err := db.DeliverToInbox(ctx, n); err != nil {
+				return fmt.Errorf("deliver %d: %w", n.ID, err)
 			}
 		}
 		return nil

@@ -150,10 +150,15 @@ func (db *DB) RaiseAlert(ctx context.Context, a *Alert, people []AlertPerson, me
 			if changed {
 				last := max(prev.LastDate, a.LastDate)
 				value := max(prev.Value, a.Value)
-				if _, err := tx.ExecContext(ctx, `UPDATE alerts SET last_date = $1, value = $2, detail = $3, fired = fired + 1, updated_at = $4
-					WHERE id = $5`, last, value, string(a.Detail), now, prev.ID); err != nil {
+				title, titleEN := prev.Title, prev.TitleEN
+				if a.Value >= prev.Value {
+					title, titleEN = a.Title, a.TitleEN
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE alerts SET last_date = $1, value = $2, detail = $3, fired = fired + 1, updated_at = $4,
+					title = $5, title_en = $6 WHERE id = $7`, last, value, string(a.Detail), now, title, titleEN, prev.ID); err != nil {
 					return err
 				}
+				prev.Title, prev.TitleEN = title, titleEN
 				if err := db.alertEvent(ctx, tx, prev.ID, now, "", "merged", "", "",
 					fmt.Sprintf("%s: %g (≥ %g)", a.LastDate, a.Value, a.Threshold)); err != nil {
 					return err

@@ -62,11 +62,11 @@ func (db *DB) enqueueTx(ctx context.Context, tx *sql.Tx, ns []Notification) (int
 	return added, nil
 }
 
-// DueNotifications returns pending notifications whose next attempt is
-// due, oldest first.
+// DueNotifications returns pending in-app inbox notifications whose next
+// attempt is due, oldest first. The other channels go through ClaimDue.
 func (db *DB) DueNotifications(ctx context.Context, limit int) ([]Notification, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT id, channel, target, kind, title, body, link, dedupe_key, state, attempts, created_at
-		FROM notifications WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2`, db.now(), limit)
+		FROM notifications WHERE state = 'pending' AND channel = 'inbox' AND next_attempt_at <= $1 ORDER BY id LIMIT $2`, db.now(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due notifications: %w", err)
 	}

@@ -435,8 +435,73 @@ type SubjectHook func(ctx context.Context, personID int64, date string, subjects
 // SetSubjectHook installs the hook; call it before serving.
 func (db *DB) SetSubjectHook(h SubjectHook) { db.onSubjects = h }
 
+// quietKey marks a context whose writes do not call the subject hook.
+type quietKey struct{}
+
+// Quietly returns a context whose writes skip the subject hook: a bulk
+// load (the demo's history) evaluates the rules once at the end instead
+// of at every record.
+func Quietly(ctx context.Context) context.Context { return context.WithValue(ctx, quietKey{}, true) }
+
 func (db *DB) newSubjects(ctx context.Context, personID int64, date string, subjects []string) {
+	if ctx.Value(quietKey{}) != nil {
+		return
+	}
 	if db.onSubjects != nil && len(subjects) > 0 {
 		db.onSubjects(ctx, personID, date, subjects)
 	}
+}
+
+// PersonUnits returns every unit a person belongs to, ancestors included.
+func (db *DB) PersonUnits(ctx context.Context, personID int64) ([]int64, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT o.path FROM people p JOIN orgs o ON o.id = p.org_id WHERE p.id = $1
+		UNION SELECT o.path FROM memberships m JOIN orgs o ON o.id = m.org_id WHERE m.person_id = $2`, personID, personID)
+	if err != nil {
+		return nil, fmt.Errorf("units of person %d: %w", personID, err)
+	}
+	defer rows.Close()
+	var paths []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, err
+		}
+		paths = append(paths, p)
+	}
+	return unitsOfPaths(paths), rows.Err()
+}
+
+// UnitPopulation returns the people of a unit: everyone (visitors aside)
+// whose primary unit or one of whose memberships is the unit or below
+// it, the denominator of percent thresholds.
+func (db *DB) UnitPopulation(ctx context.Context, orgID int64) (int, error) {
+	org, err := db.Org(ctx, domain.System(), orgID)
+	if err != nil {
+		return 0, err
+	}
+	lo, hi := org.Path, domain.UpperBound(org.Path)
+	var n int
+	err = db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM people p WHERE p.kind <> 'visitor' AND (
+		EXISTS (SELECT 1 FROM orgs o WHERE o.id = p.org_id AND o.path >= $1 AND o.path < $2)
+		OR EXISTS (SELECT 1 FROM memberships m JOIN orgs mo ON mo.id = m.org_id WHERE m.person_id = p.id AND mo.path >= $3 AND mo.path < $4))`,
+		lo, hi, lo, hi).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("population of %d: %w", orgID, err)
+	}
+	return n, nil
+}
+
+// SubjectCountsPrefix is SubjectCounts limited to subjects with a prefix
+// ("disease:"), for the rules whose windows reach back a whole term.
+func (db *DB) SubjectCountsPrefix(ctx context.Context, first, last, prefix string) ([]SubjectCount, error) {
+	if prefix == "" {
+		return db.SubjectCounts(ctx, first, last)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT org_id, date, subject, n FROM unit_subject_counts
+		WHERE date >= $1 AND date <= $2 AND n > 0 AND subject >= $3 AND subject < $4 ORDER BY org_id, subject, date`,
+		first, last, prefix, prefix[:len(prefix)-1]+string(prefix[len(prefix)-1]+1))
+	if err != nil {
+		return nil, fmt.Errorf("subject counts: %w", err)
+	}
+	return scanSubjectCounts(rows)
 }

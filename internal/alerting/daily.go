@@ -1,0 +1,192 @@
+package alerting
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"epiguard/internal/detect"
+	"epiguard/internal/domain"
+	"epiguard/internal/store"
+)
+
+// detectorKinds are the units whose series the detectors watch: the
+// places where people meet every day (a class, a dorm room) and the
+// school and community that act on a signal. Grades, buildings and
+// districts add series without adding information — each series brings
+// about two false alarms per hundred days (see detect.Default) — so their
+// rises show through the units below and above them.
+var detectorKinds = []domain.OrgKind{"class", "dorm_room", "school", "community"}
+
+// detectorHistory is how many school days of a series the detectors see:
+// the default policy's baseline and a margin for holidays.
+const detectorHistory = 40
+
+// DailySummary says what a daily pass did.
+type DailySummary struct {
+	Date      string `json:"date"`
+	Evaluated int    `json:"evaluated"` // (unit, subject) pairs checked against the rules
+	Series    int    `json:"series"`    // unit×syndrome series the detectors ran over
+	Raised    int    `json:"raised"`    // firings (new alerts and merges)
+}
+
+// RunDaily evaluates the cluster rules for every unit and subject with
+// cases on date and runs the default detector over every unit's syndrome
+// series of school days ending at date. It is idempotent: firings merge
+// into the alerts already raised, so it can run several times a day and
+// again after a restart.
+func (s *Service) RunDaily(ctx context.Context, date string) (DailySummary, error) {
+	sum := DailySummary{Date: date}
+	day, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return sum, fmt.Errorf("daily alert pass: date %q: %w", date, err)
+	}
+	u, err := s.newUnits(ctx)
+	if err != nil {
+		return sum, err
+	}
+	rules, _, err := s.Rules(ctx)
+	if err != nil {
+		return sum, err
+	}
+	// Rules: every (unit, subject) with someone counted on the date.
+	today, err := s.DB.SubjectCountsPrefix(ctx, date, date, "")
+	if err != nil {
+		return sum, err
+	}
+	for _, c := range today {
+		n, err := s.evaluate(ctx, u, rules, c.OrgID, c.Subject, date, 0)
+		if err != nil {
+			return sum, err
+		}
+		sum.Evaluated++
+		sum.Raised += n
+	}
+	// Detectors: the syndrome series of every unit with any case in the
+	// detectors' history (a unit without cases cannot alarm).
+	first := day.AddDate(0, 0, -detectorHistory*7/5-30).Format(time.DateOnly)
+	counts, err := s.DB.SubjectCounts(ctx, first, date)
+	if err != nil {
+		return sum, err
+	}
+	type key struct {
+		org     int64
+		subject string
+	}
+	series := map[key]map[string]int{}
+	var order []key
+	for _, c := range counts {
+		if !slices.Contains(domain.AllSyndromes, domain.Syndrome(c.Subject)) {
+			continue
+		}
+		k := key{c.OrgID, c.Subject}
+		if series[k] == nil {
+			series[k] = map[string]int{}
+			order = append(order, k)
+		}
+		series[k][c.Date] = c.N
+	}
+	for _, k := range order {
+		o, err := u.org(ctx, k.org)
+		if err != nil {
+			return sum, err
+		}
+		if !slices.Contains(detectorKinds, o.Kind) {
+			continue
+		}
+		cal := u.calendar(o)
+		if !cal.IsSchoolDay(date) {
+			continue
+		}
+		days, err := cal.SchoolDaysBack(date, detectorHistory)
+		if err != nil || len(days) == 0 {
+			continue
+		}
+		x := make([]float64, len(days))
+		for i, d := range days {
+			x[i] = float64(series[k][d])
+		}
+		sum.Series++
+		pts := detect.Default(x, detect.Params{})
+		last := pts[len(pts)-1]
+		if last.Alarm != detect.Alarmed {
+			continue
+		}
+		if err := s.raiseDetector(ctx, o, k.subject, date, days, x, last); err != nil {
+			return sum, err
+		}
+		sum.Raised++
+	}
+	return sum, nil
+}
+
+// syndromeZH names a syndrome in alert titles.
+var syndromeZH = map[string]string{
+	"fever": "发热", "ili": "流感样病例", "gi": "胃肠道症状", "rash": "皮疹", "parotitis": "腮腺肿大",
+	"conjunctivitis": "结膜充血", "jaundice": "黄疸", "respiratory": "呼吸道症状",
+}
+
+func (s *Service) raiseDetector(ctx context.Context, o *domain.Org, subject, date string, days []string, x []float64, p detect.Point) error {
+	n := x[len(x)-1]
+	ub := p.UB
+	if math.IsNaN(ub) || math.IsInf(ub, 0) {
+		ub = 0
+	}
+	detail, _ := json.Marshal(map[string]any{"method": "default", "days": days, "counts": x, "ub": ub})
+	a := &store.Alert{OrgID: o.ID, OrgName: o.Name, OrgKind: string(o.Kind), Subject: subject, Source: "detector", Code: "default",
+		Level: "signal", FirstDate: date, LastDate: date, WindowDays: 1, Value: n, Threshold: math.Round(ub*100) / 100,
+		Detail: detail,
+		Title: fmt.Sprintf("%s %s %s 人，高于统计预警上限 %s（%s）", o.Name, syndromeZH[subject], strconv.FormatFloat(n, 'f', -1, 64),
+			strconv.FormatFloat(math.Round(ub*100)/100, 'f', -1, 64), "EARS C2 统计预警"),
+		TitleEN: fmt.Sprintf("%s: %s %g, above the statistical bound %.2f (EARS C2, default policy)", o.Name, subject, n, ub),
+		Actions: "核实病例、查看近期趋势；必要时开展流调并加强晨午检与因病缺勤追踪",
+		ActionsEN: "Verify the cases and the recent trend; investigate if needed and step up the morning/noon checks and " +
+			"illness-absence follow-up",
+		SourceRef: "EARS C2（21 个上学日基线，α=0.01，σ≥1，≥3 例），见 SPEC §5.5"}
+	// A signal on consecutive school days is one alert: merge with any
+	// signal of the last three school days.
+	since := days[max(0, len(days)-3)]
+	people, err := s.DB.SubjectPeople(ctx, o.ID, subject, []string{date})
+	if err != nil {
+		return err
+	}
+	var ap []store.AlertPerson
+	for _, p := range people {
+		ap = append(ap, store.AlertPerson{PersonID: p.PersonID, Date: p.Date})
+	}
+	return s.raise(ctx, a, ap, since, date, nil)
+}
+
+// Job returns the daily pass as a scheduler job: at each of the given
+// times of day ("10:00") it runs once for today, remembered in job_runs
+// so a restart or a second node does not repeat it.
+func (s *Service) Job(times []string) func(ctx context.Context, now time.Time) error {
+	return func(ctx context.Context, now time.Time) error {
+		local := now.In(s.Loc)
+		date := local.Format(time.DateOnly)
+		hm := local.Format("15:04")
+		due := ""
+		for _, t := range times {
+			if t <= hm && t > due {
+				due = t
+			}
+		}
+		if due == "" {
+			return nil
+		}
+		key := date + " " + due
+		if done, err := s.DB.JobDone(ctx, "detect", key); err != nil || done {
+			return err
+		}
+		sum, err := s.RunDaily(ctx, date)
+		if err != nil {
+			return err
+		}
+		s.Log.Info("daily alert pass", "date", date, "at", due, "evaluated", sum.Evaluated, "series", sum.Series, "raised", sum.Raised)
+		return s.DB.MarkJobDone(ctx, "detect", key)
+	}
+}

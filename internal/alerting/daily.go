@@ -116,6 +116,14 @@ func (s *Service) RunDaily(ctx context.Context, date string) (DailySummary, erro
 		if last.Alarm != detect.Alarmed {
 			continue
 		}
+		// The rules and the detector are combined: where a cluster rule
+		// already raised an alert for these cases, in the unit or below
+		// it, the detector's signal would only repeat it.
+		if covered, err := s.DB.RuleAlertCovers(ctx, o.ID, k.subject, date); err != nil {
+			return sum, err
+		} else if covered {
+			continue
+		}
 		if err := s.raiseDetector(ctx, o, k.subject, date, days, x, last); err != nil {
 			return sum, err
 		}

@@ -396,7 +396,7 @@ func (s *Service) raise(ctx context.Context, a *store.Alert, people []store.Aler
 		switch {
 		case !res.Merged:
 			return s.notifications(res.Alert, "alert", "raised", r)
-		case res.Changed:
+		case res.NewDay:
 			// A merged alert that moved on to a new day tells its
 			// recipients once that day, not at every new case.
 			return s.notifications(res.Alert, "update", "day:"+res.Alert.LastDate, r)

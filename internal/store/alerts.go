@@ -121,8 +121,9 @@ func scanAlert(row interface{ Scan(...any) error }) (*Alert, error) {
 type Raise struct {
 	Alert *Alert
 	// Merged is true when an alert still open for the same unit, subject
-	// and rule took the firing; Changed when that moved its numbers.
-	Merged, Changed bool
+	// and rule took the firing; Changed when that moved its numbers;
+	// NewDay when it moved the alert on to a later date.
+	Merged, Changed, NewDay bool
 }
 
 // RaiseAlert stores a firing: it merges into the newest alert that is not
@@ -147,6 +148,7 @@ func (db *DB) RaiseAlert(ctx context.Context, a *Alert, people []AlertPerson, me
 		case err == nil:
 			out.Merged = true
 			changed := a.LastDate > prev.LastDate || a.Value > prev.Value
+			out.NewDay = a.LastDate > prev.LastDate
 			if changed {
 				last := max(prev.LastDate, a.LastDate)
 				value := max(prev.Value, a.Value)
@@ -480,4 +482,22 @@ func (db *DB) EscalateAlert(ctx context.Context, a *Alert, nextDue *time.Time, n
 		return false, fmt.Errorf("escalate alert %d: %w", a.ID, err)
 	}
 	return done, nil
+}
+
+// RuleAlertCovers reports whether a cluster rule's alert that is not
+// closed already covers a subject on a date in a unit or below it: the
+// detector's signal for the same people then adds nothing.
+func (db *DB) RuleAlertCovers(ctx context.Context, orgID int64, subject, date string) (bool, error) {
+	org, err := db.Org(ctx, domain.System(), orgID)
+	if err != nil {
+		return false, err
+	}
+	var n int
+	err = db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts a JOIN orgs o ON o.id = a.org_id
+		WHERE a.source = 'rule' AND a.state <> 'closed' AND a.subject = $1 AND a.first_date <= $2 AND a.last_date >= $2
+		AND o.path >= $3 AND o.path < $4`, subject, date, org.Path, domain.UpperBound(org.Path)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("rule alert covers: %w", err)
+	}
+	return n > 0, nil
 }

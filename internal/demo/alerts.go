@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"epiguard/internal/alerting"
@@ -74,8 +75,10 @@ func raiseAlerts(ctx context.Context, db *store.DB, logger *slog.Logger, cal sch
 		if a.LastDate >= cutoff {
 			continue
 		}
+		// Diagnosed cases (the norovirus cluster) were an outbreak; the
+		// symptom clusters and signals of the history were sporadic.
 		change := store.AlertChange{To: store.AlertClosed, Conclusion: "not_an_outbreak", Note: "核实为散发病例，已加强晨午检（演示）"}
-		if a.Source == "rule" && a.Level != "advice" {
+		if a.Source == "rule" && strings.HasPrefix(a.Subject, "disease:") {
 			change = store.AlertChange{To: store.AlertClosed, Conclusion: "outbreak_confirmed", Note: "经流调确认并已报告辖区疾控，疫情已处置结束（演示）"}
 		}
 		if _, err := db.ChangeAlert(ctx, domain.System(), a.ID, change, "校医（演示）"); err != nil {

@@ -152,20 +152,22 @@ func (db *DB) RaiseAlert(ctx context.Context, a *Alert, people []AlertPerson, me
 			if changed {
 				last := max(prev.LastDate, a.LastDate)
 				value := max(prev.Value, a.Value)
-				title, titleEN := prev.Title, prev.TitleEN
+				// The alert shows its largest firing: its words, its
+				// threshold and its numbers stay together.
+				title, titleEN, threshold, detail := prev.Title, prev.TitleEN, prev.Threshold, prev.Detail
 				if a.Value >= prev.Value {
-					title, titleEN = a.Title, a.TitleEN
+					title, titleEN, threshold, detail = a.Title, a.TitleEN, a.Threshold, a.Detail
 				}
 				if _, err := tx.ExecContext(ctx, `UPDATE alerts SET last_date = $1, value = $2, detail = $3, fired = fired + 1, updated_at = $4,
-					title = $5, title_en = $6 WHERE id = $7`, last, value, string(a.Detail), now, title, titleEN, prev.ID); err != nil {
+					title = $5, title_en = $6, threshold = $7 WHERE id = $8`, last, value, string(detail), now, title, titleEN, threshold, prev.ID); err != nil {
 					return err
 				}
-				prev.Title, prev.TitleEN = title, titleEN
+				prev.Title, prev.TitleEN, prev.Threshold = title, titleEN, threshold
 				if err := db.alertEvent(ctx, tx, prev.ID, now, "", "merged", "", "",
 					fmt.Sprintf("%s: %g (≥ %g)", a.LastDate, a.Value, a.Threshold)); err != nil {
 					return err
 				}
-				prev.LastDate, prev.Value, prev.Detail, prev.UpdatedAt = last, value, a.Detail, now
+				prev.LastDate, prev.Value, prev.Detail, prev.UpdatedAt = last, value, detail, now
 				prev.Fired++
 			}
 			out.Changed = changed

@@ -16,6 +16,7 @@ import (
 	"epiguard/internal/alerting"
 	"epiguard/internal/domain"
 	"epiguard/internal/notify"
+	"epiguard/internal/secret"
 	"epiguard/internal/store"
 	"epiguard/internal/testdb"
 )
@@ -216,5 +217,90 @@ func TestClusterAlertEndToEnd(t *testing.T) {
 				t.Fatalf("delivery log: %+v %v", log2, err)
 			}
 		})
+	}
+}
+
+// TestDeliveryRetriesAndRestart: a robot that fails with 502 is retried
+// after the backoff, across a restart of the server, and the message
+// arrives exactly once however often the event is enqueued again.
+func TestDeliveryRetriesAndRestart(t *testing.T) {
+	ctx := context.Background()
+	dsn := testdb.SQLite(t)
+	clock := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	open := func() *store.DB {
+		box, _ := secret.NewBox(make([]byte, secret.KeySize))
+		db, err := store.Open(ctx, dsn, store.Options{Box: box, Now: func() time.Time { return clock }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	var mu sync.Mutex
+	calls, delivered := 0, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		if calls == 1 {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		delivered++
+		io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
+	}))
+	defer srv.Close()
+
+	db := open()
+	o := &domain.Org{Kind: "school", Code: "S", Name: "S"}
+	if err := db.CreateOrg(ctx, domain.System(), o); err != nil {
+		t.Fatal(err)
+	}
+	cfg := alerting.ChannelConfig{Kind: "wecom", URL: srv.URL + "/cgi-bin/webhook/send?key=k"}
+	doc, _ := json.Marshal(cfg)
+	ch := &store.Channel{OrgID: o.ID, Kind: "wecom", Name: "群", TargetMasked: cfg.Masked(), Enabled: true}
+	if err := db.CreateChannel(ctx, domain.System(), ch, string(doc)); err != nil {
+		t.Fatal(err)
+	}
+	event := []store.Notification{{Channel: "wecom", Target: store.ChannelTarget(ch.ID), Kind: "alert", Title: "预警", Body: "3 例",
+		DedupeKey: "alert:1:raised:" + store.ChannelTarget(ch.ID)}}
+	if _, err := db.Enqueue(ctx, event); err != nil {
+		t.Fatal(err)
+	}
+	d := &alerting.Deliverer{DB: db, Sender: &notify.Sender{AllowLoopback: true}, Log: slog.New(slog.DiscardHandler)}
+	if err := d.Run(ctx, clock); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || delivered != 0 {
+		t.Fatalf("first attempt: calls %d delivered %d", calls, delivered)
+	}
+	db.Close() // the server restarts
+
+	db = open()
+	defer db.Close()
+	if n, err := db.Enqueue(ctx, event); err != nil || n != 0 { // the same event again: not new
+		t.Fatalf("re-enqueue: %d %v", n, err)
+	}
+	d.DB = db
+	if err := d.Run(ctx, clock); err != nil { // still backing off
+		t.Fatal(err)
+	}
+	if calls != 1 {
+		t.Fatalf("retried before the backoff: %d calls", calls)
+	}
+	clock = clock.Add(notify.Backoff(1) + time.Second)
+	for range 3 {
+		if err := d.Run(ctx, clock); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls != 2 || delivered != 1 {
+		t.Fatalf("after the backoff: calls %d delivered %d", calls, delivered)
+	}
+	log, err := db.Deliveries(ctx, store.ChannelTarget(ch.ID), 10)
+	if err != nil || len(log) != 2 || !log[0].OK || log[1].OK || !strings.Contains(log[1].Error, "502") {
+		t.Fatalf("delivery log: %+v %v", log, err)
 	}
 }

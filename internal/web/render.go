@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -71,6 +72,10 @@ func loadPages() (*pages, error) {
 type navItem struct {
 	Href, Key string
 	Current   bool
+	// Badge is a count shown beside the entry (active alerts), with
+	// BadgeKey the pattern that says it to screen readers.
+	Badge    int
+	BadgeKey string
 }
 
 // view is the data every page template gets; Data is the page's own.
@@ -90,34 +95,43 @@ type view struct {
 	Data    any
 }
 
-func (s *Server) nav(rq *request, path string) []navItem {
+func (s *Server) nav(ctx context.Context, rq *request, path string) []navItem {
 	if rq.acc == nil {
 		return nil
 	}
 	sc := rq.scope()
-	items := []navItem{{"/", "nav.home", false}, {"/orgs", "nav.orgs", false},
-		{fmt.Sprintf("/orgs/%d/daily", sc.OrgID), "nav.daily", false}}
+	items := []navItem{{Href: "/", Key: "nav.home"}, {Href: "/orgs", Key: "nav.orgs"},
+		{Href: fmt.Sprintf("/orgs/%d/daily", sc.OrgID), Key: "nav.daily"}}
 	if sc.PersonLevel {
-		items = append(items, navItem{"/people", "nav.people", false})
+		items = append(items, navItem{Href: "/people", Key: "nav.people"})
+	}
+	if alertReader(rq) == nil {
+		// The count is a convenience: a failure leaves the entry bare
+		// rather than failing the page.
+		n, err := s.db.CountActiveAlerts(ctx, sc)
+		if err != nil {
+			s.log.Warn("count active alerts", "err", err)
+		}
+		items = append(items, navItem{Href: "/alerts", Key: "alert.nav", Badge: n, BadgeKey: "alert.nav.badge"})
 	}
 	switch rq.acc.Role {
 	case domain.RoleTeacher:
-		items = append(items, navItem{fmt.Sprintf("/orgs/%d/roll", sc.OrgID), "roll.nav", false},
-			navItem{fmt.Sprintf("/absences?org=%d&open=1", sc.OrgID), "absence.nav", false})
+		items = append(items, navItem{Href: fmt.Sprintf("/orgs/%d/roll", sc.OrgID), Key: "roll.nav"},
+			navItem{Href: fmt.Sprintf("/absences?org=%d&open=1", sc.OrgID), Key: "absence.nav"})
 	case domain.RoleAdmin, domain.RoleHealth:
-		items = append(items, navItem{"/absences?open=1", "absence.nav", false})
+		items = append(items, navItem{Href: "/absences?open=1", Key: "absence.nav"})
 	}
 	switch rq.acc.Role {
 	case domain.RoleGuard, domain.RoleAdmin, domain.RoleHealth:
-		items = append(items, navItem{"/gate", "gate.nav", false})
+		items = append(items, navItem{Href: "/gate", Key: "gate.nav"})
 	}
 	if editors.allowed(rq.acc.Role) {
-		items = append(items, navItem{"/import", "nav.import", false})
+		items = append(items, navItem{Href: "/import", Key: "nav.import"})
 	}
-	items = append(items, navItem{"/inbox", "nav.inbox", false})
+	items = append(items, navItem{Href: "/inbox", Key: "nav.inbox"})
 	if adminOnly.allowed(rq.acc.Role) {
-		items = append(items, navItem{"/accounts", "nav.accounts", false}, navItem{"/tokens", "nav.tokens", false},
-			navItem{"/rules", "nav.rules", false}, navItem{"/audit", "nav.audit", false})
+		items = append(items, navItem{Href: "/accounts", Key: "nav.accounts"}, navItem{Href: "/tokens", Key: "nav.tokens"},
+			navItem{Href: "/rules", Key: "nav.rules"}, navItem{Href: "/channels", Key: "channel.nav"}, navItem{Href: "/audit", Key: "nav.audit"})
 	}
 	for i := range items {
 		h, _, _ := strings.Cut(items[i].Href, "?")
@@ -133,7 +147,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	if !ok {
 		return fmt.Errorf("no template %q", name)
 	}
-	v := view{L: catalogs[rq.lang], Lang: rq.lang, User: rq.acc, Nav: s.nav(rq, r.URL.Path), Demo: s.demo,
+	v := view{L: catalogs[rq.lang], Lang: rq.lang, User: rq.acc, Nav: s.nav(r.Context(), rq, r.URL.Path), Demo: s.demo,
 		Version: s.version, Path: r.URL.RequestURI(), Data: data}
 	v.Title = v.L.T(titleKey)
 	if rq.session != nil {

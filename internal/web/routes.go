@@ -29,6 +29,8 @@ func (s *Server) routeTable() []route {
 	routes := s.coreRoutes()
 	routes = append(routes, s.gateRoutes()...)
 	routes = append(routes, s.rollRoutes()...)
+	routes = append(routes, s.alertRoutes()...)
+	routes = append(routes, s.channelRoutes()...)
 	return routes
 }
 

@@ -11,7 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"epiguard/internal/alerting"
 	"epiguard/internal/domain"
+	"epiguard/internal/notify"
 	"epiguard/internal/pass"
 	"epiguard/internal/store"
 )
@@ -39,6 +41,12 @@ type Config struct {
 	PassKey []byte
 	// Thresholds are the temperature cut-offs (SPEC §5.1).
 	Thresholds domain.Thresholds
+	// Deliverer sends a channel's test message; when nil, one without a
+	// base URL is built over DB.
+	Deliverer *alerting.Deliverer
+	// AllowLoopbackTargets accepts notification channels on this machine
+	// (http://127.0.0.1/…): for tests and local development only.
+	AllowLoopbackTargets bool
 }
 
 // Server holds the handlers' dependencies.
@@ -59,6 +67,10 @@ type Server struct {
 	thresholds domain.Thresholds
 	mux        *http.ServeMux
 	started    time.Time
+
+	// deliverer sends test messages to notification channels.
+	deliverer     *alerting.Deliverer
+	allowLoopback bool
 }
 
 // New builds the server and parses its templates; a template error is a
@@ -84,6 +96,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web: PassKey must have at least 32 bytes")
 	}
 	s.passes = pass.NewSigner(cfg.PassKey, s.now)
+	s.allowLoopback = cfg.AllowLoopbackTargets
+	s.deliverer = cfg.Deliverer
+	if s.deliverer == nil {
+		s.deliverer = &alerting.Deliverer{DB: cfg.DB, Sender: notify.NewSender(cfg.AllowLoopbackTargets), Log: s.log}
+	}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err

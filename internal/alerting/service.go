@@ -411,3 +411,59 @@ func (s *Service) raise(ctx context.Context, a *store.Alert, people []store.Aler
 	}
 	return nil
 }
+
+// UnitCalendar is the calendar that holds for a unit and where it comes
+// from.
+type UnitCalendar struct {
+	Calendar *calendar.Calendar `json:"calendar"`
+	// Source is "own" (stored for the unit), "inherited" (stored for an
+	// ancestor, FromOrgID), "default" (the national school calendar) or
+	// "every_day" (a community unit).
+	Source    string `json:"source"`
+	FromOrgID int64  `json:"from_org_id,omitempty"`
+}
+
+// CalendarFor returns the calendar the rules and detectors use for a unit.
+func (s *Service) CalendarFor(ctx context.Context, orgID int64) (*UnitCalendar, error) {
+	u, err := s.newUnits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := u.org(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	out := &UnitCalendar{Calendar: u.calendar(o)}
+	best := ""
+	for p := range u.calendars {
+		if strings.HasPrefix(o.Path, p) && len(p) > len(best) {
+			best = p
+		}
+	}
+	switch {
+	case best == o.Path:
+		out.Source, out.FromOrgID = "own", o.ID
+	case best != "":
+		out.Source = "inherited"
+		if ids := strings.Split(strings.Trim(best, "/"), "/"); len(ids) > 0 {
+			fmt.Sscan(ids[len(ids)-1], &out.FromOrgID)
+		}
+	case out.Calendar.EveryDay:
+		out.Source = "every_day"
+	default:
+		out.Source = "default"
+	}
+	return out, nil
+}
+
+// SaveCalendar validates and stores a unit's own calendar.
+func (s *Service) SaveCalendar(ctx context.Context, sc domain.Scope, orgID int64, c *calendar.Calendar, by string) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return s.DB.SaveSchoolCalendar(ctx, sc, orgID, string(doc), by)
+}

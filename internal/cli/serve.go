@@ -68,7 +68,7 @@ func (e *env) run(ctx context.Context, db *store.DB, addr string, isDemo bool, s
 	db.SetSubjectHook(alerts.Touch)
 	deliverer := &alerting.Deliverer{DB: db, Sender: notify.NewSender(false), Log: e.log, BaseURL: e.getenv("EPIGUARD_BASE_URL")}
 	srv, err := web.New(web.Config{DB: db, Logger: e.log, Location: loc, Version: Version, Demo: isDemo, PassKey: db.Box().DerivedKey("gate pass"),
-		SecureCookies: e.getenv("EPIGUARD_SECURE_COOKIES") == "1", Deliverer: deliverer})
+		SecureCookies: e.getenv("EPIGUARD_SECURE_COOKIES") == "1", Deliverer: deliverer, Alerts: alerts})
 	if err != nil {
 		return err
 	}

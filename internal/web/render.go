@@ -131,7 +131,7 @@ func (s *Server) nav(ctx context.Context, rq *request, path string) []navItem {
 	items = append(items, navItem{Href: "/inbox", Key: "nav.inbox"})
 	if adminOnly.allowed(rq.acc.Role) {
 		items = append(items, navItem{Href: "/accounts", Key: "nav.accounts"}, navItem{Href: "/tokens", Key: "nav.tokens"},
-			navItem{Href: "/rules", Key: "nav.rules"}, navItem{Href: "/channels", Key: "channel.nav"}, navItem{Href: "/audit", Key: "nav.audit"})
+			navItem{Href: "/rules", Key: "nav.rules"}, navItem{Href: "/cluster-rules", Key: "crules.nav"}, navItem{Href: "/channels", Key: "channel.nav"}, navItem{Href: "/audit", Key: "nav.audit"})
 	}
 	for i := range items {
 		h, _, _ := strings.Cut(items[i].Href, "?")

@@ -31,6 +31,7 @@ func (s *Server) routeTable() []route {
 	routes = append(routes, s.rollRoutes()...)
 	routes = append(routes, s.alertRoutes()...)
 	routes = append(routes, s.channelRoutes()...)
+	routes = append(routes, s.warningRoutes()...)
 	return routes
 }
 

@@ -47,6 +47,9 @@ type Config struct {
 	// AllowLoopbackTargets accepts notification channels on this machine
 	// (http://127.0.0.1/…): for tests and local development only.
 	AllowLoopbackTargets bool
+	// Alerts holds the cluster rules and calendars the settings pages edit;
+	// when nil, one over DB is built.
+	Alerts *alerting.Service
 }
 
 // Server holds the handlers' dependencies.
@@ -67,9 +70,13 @@ type Server struct {
 	thresholds domain.Thresholds
 	mux        *http.ServeMux
 	started    time.Time
+	// tokens remembers bearer tokens' accounts for a few seconds (middleware.go).
+	tokens tokenCache
 
 	// deliverer sends test messages to notification channels.
 	deliverer     *alerting.Deliverer
+	// alerts reads and saves the cluster rules and school calendars.
+	alerts *alerting.Service
 	allowLoopback bool
 }
 
@@ -100,6 +107,10 @@ func New(cfg Config) (*Server, error) {
 	s.deliverer = cfg.Deliverer
 	if s.deliverer == nil {
 		s.deliverer = &alerting.Deliverer{DB: cfg.DB, Sender: notify.NewSender(cfg.AllowLoopbackTargets), Log: s.log}
+	}
+	s.alerts = cfg.Alerts
+	if s.alerts == nil {
+		s.alerts = &alerting.Service{DB: cfg.DB, Log: s.log, Loc: s.loc, Now: s.now}
 	}
 	var err error
 	if s.pages, err = loadPages(); err != nil {

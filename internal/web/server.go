@@ -74,9 +74,9 @@ type Server struct {
 	tokens tokenCache
 
 	// deliverer sends test messages to notification channels.
-	deliverer     *alerting.Deliverer
+	deliverer *alerting.Deliverer
 	// alerts reads and saves the cluster rules and school calendars.
-	alerts *alerting.Service
+	alerts        *alerting.Service
 	allowLoopback bool
 }
 

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"epiguard/internal/alerting"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -58,7 +59,10 @@ func demoServer(t *testing.T) (string, *store.DB) {
 			shared.err = err
 			return
 		}
-		s, err := web.New(web.Config{DB: db, Demo: true, Location: time.UTC, PassKey: box.DerivedKey("gate pass")})
+		// As epiguard serve does: records evaluate the cluster rules.
+		alerts := &alerting.Service{DB: db, Log: slog.New(slog.DiscardHandler), Loc: time.UTC}
+		db.SetSubjectHook(alerts.Touch)
+		s, err := web.New(web.Config{DB: db, Demo: true, Location: time.UTC, PassKey: box.DerivedKey("gate pass"), Alerts: alerts})
 		if err != nil {
 			shared.err = err
 			return

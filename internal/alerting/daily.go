@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"epiguard/internal/cluster"
 	"epiguard/internal/detect"
 	"epiguard/internal/domain"
 	"epiguard/internal/store"
@@ -132,12 +133,6 @@ func (s *Service) RunDaily(ctx context.Context, date string) (DailySummary, erro
 	return sum, nil
 }
 
-// syndromeZH names a syndrome in alert titles.
-var syndromeZH = map[string]string{
-	"fever": "发热", "ili": "流感样病例", "gi": "胃肠道症状", "rash": "皮疹", "parotitis": "腮腺肿大",
-	"conjunctivitis": "结膜充血", "jaundice": "黄疸", "respiratory": "呼吸道症状",
-}
-
 func (s *Service) raiseDetector(ctx context.Context, o *domain.Org, subject, date string, days []string, x []float64, p detect.Point) error {
 	n := x[len(x)-1]
 	ub := p.UB
@@ -145,12 +140,13 @@ func (s *Service) raiseDetector(ctx context.Context, o *domain.Org, subject, dat
 		ub = 0
 	}
 	detail, _ := json.Marshal(map[string]any{"method": "default", "days": days, "counts": x, "ub": ub})
+	zh, en := cluster.SyndromeName(domain.Syndrome(subject))
 	a := &store.Alert{OrgID: o.ID, OrgName: o.Name, OrgKind: string(o.Kind), Subject: subject, Source: "detector", Code: "default",
 		Level: "signal", FirstDate: date, LastDate: date, WindowDays: 1, Value: n, Threshold: math.Round(ub*100) / 100,
 		Detail: detail,
-		Title: fmt.Sprintf("%s %s %s 人，高于统计预警上限 %s（%s）", o.Name, syndromeZH[subject], strconv.FormatFloat(n, 'f', -1, 64),
+		Title: fmt.Sprintf("%s %s %s 人，高于统计预警上限 %s（%s）", o.Name, zh, strconv.FormatFloat(n, 'f', -1, 64),
 			strconv.FormatFloat(math.Round(ub*100)/100, 'f', -1, 64), "EARS C2 统计预警"),
-		TitleEN: fmt.Sprintf("%s: %s %g, above the statistical bound %.2f (EARS C2, default policy)", o.Name, subject, n, ub),
+		TitleEN: fmt.Sprintf("%s: %s %g, above the statistical bound %.2f (EARS C2, default policy)", o.Name, en, n, ub),
 		Actions: "核实病例、查看近期趋势；必要时开展流调并加强晨午检与因病缺勤追踪",
 		ActionsEN: "Verify the cases and the recent trend; investigate if needed and step up the morning/noon checks and " +
 			"illness-absence follow-up",

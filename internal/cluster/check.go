@@ -113,7 +113,7 @@ func (r Rule) text(unit, kind string, f Finding) (zh, en string) {
 	var subjZH, subjEN string
 	switch {
 	case f.Syndrome != "":
-		subjZH, subjEN = syndromeName(f.Syndrome)
+		subjZH, subjEN = SyndromeName(f.Syndrome)
 	default:
 		subjZH, subjEN = diseaseName(f.Disease)
 	}
@@ -146,7 +146,7 @@ func (r Rule) text(unit, kind string, f Finding) (zh, en string) {
 // measles".
 func countedEN(f Finding) string {
 	if f.Syndrome != "" {
-		_, en := syndromeName(f.Syndrome)
+		_, en := SyndromeName(f.Syndrome)
 		return "with " + en
 	}
 	_, en := diseaseName(f.Disease)

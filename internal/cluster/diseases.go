@@ -74,8 +74,9 @@ func diseaseName(code string) (zh, en string) {
 	return code, code
 }
 
-// syndromeName returns the name of a syndrome as counted in a finding.
-func syndromeName(s domain.Syndrome) (zh, en string) {
+// SyndromeName returns the name of a syndrome in Chinese and English, as
+// findings, alerts and pages show it.
+func SyndromeName(s domain.Syndrome) (zh, en string) {
 	switch s {
 	case domain.SynFever:
 		return "发热", "fever"

@@ -152,14 +152,6 @@ var _ = addMessages(map[string][2]string{
 	"alert.err.assignee":                  {"请选择您管理范围内的负责人。", "Choose an assignee within your scope."},
 	"alert.field.to":                      {"操作", "Action"},
 	"alert.back":                          {"返回预警列表", "Back to the alerts"},
-	"subject.fever":                       {"发热", "Fever"},
-	"subject.ili":                         {"流感样病例", "Influenza-like illness"},
-	"subject.gi":                          {"胃肠道症状", "Gastrointestinal symptoms"},
-	"subject.rash":                        {"皮疹", "Rash"},
-	"subject.parotitis":                   {"腮腺炎", "Parotitis"},
-	"subject.conjunctivitis":              {"结膜炎", "Conjunctivitis"},
-	"subject.jaundice":                    {"黄疸", "Jaundice"},
-	"subject.respiratory":                 {"呼吸道症状", "Respiratory symptoms"},
 })
 
 // alertTabs are the state filters of the list, in tab order; "active" is
@@ -186,10 +178,11 @@ func canChangeAlerts(rq *request) bool { return editors.allowed(rq.acc.Role) }
 func subjectName(l *catalog, subject string) string {
 	code, ok := strings.CutPrefix(subject, "disease:")
 	if !ok {
-		if key := "subject." + subject; hasMessage(key) {
-			return l.T(key)
+		zh, en := cluster.SyndromeName(domain.Syndrome(subject))
+		if l.lang == langEN {
+			return en
 		}
-		return subject
+		return zh
 	}
 	for _, d := range domain.Diseases {
 		if d.Code == code {

@@ -60,8 +60,10 @@ Commands:
   import people    import a roster: import people --org CODE FILE [--skip-invalid]
   org add          create a unit: org add --code C --name N --kind K [--parent CODE]
   user add         create an account: user add --username U --role R --org CODE (password on stdin)
+  counts rebuild   recompute the daily counts and surveillance counts from the raw records
   backup           write a consistent online backup: backup -o FILE
   bench checkin    the check-in benchmark: bench checkin [--duration 10s]
+  detect           run a detector over a daily CSV series: detect --method c1|c2|c3|cusum|default [-i FILE] [-o FILE]
   version          print version and build information
 
 Every command takes --db DSN (default $EPIGUARD_DB, else sqlite:epiguard-data/epiguard.db).
@@ -107,10 +109,18 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 		} else {
 			err = e.userAdd(ctx, rest[1:])
 		}
+	case "counts":
+		if len(rest) == 0 || rest[0] != "rebuild" {
+			err = usagef("usage: epiguard counts rebuild")
+		} else {
+			err = e.countsRebuild(ctx, rest[1:])
+		}
 	case "backup":
 		err = e.backup(ctx, rest)
 	case "bench":
 		err = e.bench(ctx, rest)
+	case "detect":
+		err = e.detect(rest)
 	case "version", "--version", "-v":
 		err = e.version(rest)
 	case "help", "-h", "--help":

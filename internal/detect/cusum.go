@@ -142,8 +142,13 @@ func cusum(pts []Point, x []float64, p CUSUMParams) []Point {
 		model.standardize(x[t0:t0+n], s[:n])
 		for i := range n {
 			prev[i] = c
-			// R's max(0, NaN) is NaN, as is Go's built-in max.
-			c = max(0, c+(s[i]-k))
+			// R: max(0, C(t−1) + (s(t) − k)), which is NaN for NaN. The
+			// branch keeps the serial chain short; the built-in max is
+			// slower here.
+			c += s[i] - k
+			if c <= 0 {
+				c = 0
+			}
 			s[i] = c
 		}
 		model.bounds(prev[:n], s[:n], ub[:n])

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"errors"
 	"fmt"
 	"math"
 )
@@ -64,7 +65,7 @@ func CheckParams(name string, p Params) error {
 		return checkEARS(p)
 	case "cusum":
 		if p.Alpha != 0 || p.MinSigma != 0 {
-			return fmt.Errorf("cusum takes no alpha and no minimum sigma (algo.cusum has neither)")
+			return errors.New("cusum takes no alpha and no minimum sigma: algo.cusum has no significance level and no sigma floor")
 		}
 		return CUSUMParams{Baseline: p.Baseline}.check()
 	}

@@ -83,6 +83,10 @@ ears <- function(name, x, method, pars) {
        as.vector(upperbound(r))[1:k], as.vector(alarms(r))[1:k])
 }
 
+# algo.cusum has no default range: the baseline column is the number of days
+# before it (range = baseline+1 .. n, default 7 as in Go), and m = NULL makes
+# R take m as the mean of those days. Its alpha column is algo.cusum's alpha,
+# the negative binomial dispersion of pearsonNegBin.
 cusum_case <- function(name, x, pars) {
   b <- if (is.null(pars$baseline)) 7 else pars$baseline
   first <- b + 1

@@ -81,6 +81,14 @@ type homeData struct {
 	Units       int
 	People      int
 	PersonLevel bool
+	// Today is the scope's completion summary for today; Abnormal the
+	// people with any syndrome among them (the largest syndrome count, as
+	// one person may have several).
+	Today    *store.Daily
+	Abnormal int
+	// Alerts counts the active alerts, for the roles that follow them.
+	Alerts     int
+	SeesAlerts bool
 }
 
 func (s *Server) pageHome(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -100,6 +108,21 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request, rq *request) e
 	d := homeData{Scope: org, Units: len(tree) - 1, PersonLevel: sc.PersonLevel}
 	for _, o := range top {
 		d.People += o.People
+	}
+	// Today's figures: what a school doctor or a teacher checks first.
+	if sum, err := s.db.DailySummary(r.Context(), sc, sc.OrgID, s.today(), ""); err == nil {
+		d.Today = sum
+		for _, n := range sum.Abnormal {
+			d.Abnormal = max(d.Abnormal, n)
+		}
+	} else if domain.ErrorCode(err) == domain.EInternal {
+		return err
+	}
+	if alertReader(rq) == nil {
+		d.SeesAlerts = true
+		if d.Alerts, err = s.db.CountActiveAlerts(r.Context(), sc); err != nil {
+			return err
+		}
 	}
 	return s.render(w, r, rq, http.StatusOK, "home", "home.title", d, nil)
 }

@@ -193,7 +193,7 @@ func (db *DB) Absences(ctx context.Context, sc domain.Scope, q AbsenceQuery) ([]
 		if err != nil {
 			return nil, err
 		}
-		cond += ` AND o.path >= ` + a.add(org.Path) + ` AND o.path < ` + a.add(domain.UpperBound(org.Path))
+		cond += ` AND ` + a.inUnit(org.Path)
 	}
 	if q.Date != "" {
 		if !validDate(q.Date) {

@@ -189,7 +189,7 @@ func (db *DB) Missing(ctx context.Context, sc domain.Scope, orgID int64, date, s
 		slotCond = " AND c.slot = " + a.add(slot)
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT p.id, p.external_id, p.name, p.org_id, o.name FROM people p JOIN orgs o ON o.id = p.org_id
-		WHERE o.path >= `+a.add(org.Path)+` AND o.path < `+a.add(domain.UpperBound(org.Path))+` AND p.kind <> 'visitor'
+		WHERE `+a.inUnit(org.Path)+` AND p.kind <> 'visitor'
 		AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.person_id = p.id AND c.date = `+d+slotCond+`)
 		AND NOT EXISTS (SELECT 1 FROM absences ab WHERE ab.person_id = p.id AND ab.start_date <= `+d+`
 			AND (ab.return_date = '' OR ab.return_date > `+d+`))

@@ -30,6 +30,15 @@ func (a *args) personInScope(sc domain.Scope) string {
 			WHERE sm.person_id = p.id AND smo.path >= ` + lo + ` AND smo.path < ` + hi + `))`
 }
 
+// inUnit returns a condition on person alias p and their primary unit o
+// that holds when the person belongs to the unit at path or below it: by
+// their primary unit, or by a membership such as a dorm room.
+func (a *args) inUnit(path string) string {
+	lo, hi := a.add(path), a.add(domain.UpperBound(path))
+	return `((o.path >= ` + lo + ` AND o.path < ` + hi + `) OR EXISTS (SELECT 1 FROM memberships um JOIN orgs uo ON uo.id = um.org_id
+		WHERE um.person_id = p.id AND uo.path >= ` + lo + ` AND uo.path < ` + hi + `))`
+}
+
 // tuple adds vs and returns "($n, $n+1, …)".
 func (a *args) tuple(vs ...any) string {
 	var b strings.Builder

@@ -279,3 +279,35 @@ func TestChannelsAndDelivery(t *testing.T) {
 		}
 	})
 }
+
+// A dorm room's missing list and absences hold its members, whose primary
+// unit is a class elsewhere in the school.
+func TestUnitListsIncludeMembers(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := tree(t, db)
+		admin := scopeOf(o["D1"], domain.RoleAdmin)
+		p := &domain.Person{ExternalID: "m1", Name: "住校生", OrgID: o["S1G1C1"].ID}
+		if err := db.CreatePerson(ctx, admin, p); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetMembership(ctx, admin, p.ID, o["S1B1R101"].ID, "", false); err != nil {
+			t.Fatal(err)
+		}
+		room := o["S1B1R101"].ID
+		missing, err := db.Missing(ctx, admin, room, "2026-11-25", "")
+		if err != nil || len(missing) != 1 || missing[0].ID != p.ID {
+			t.Fatalf("missing in the room: %+v %v", missing, err)
+		}
+		if err := db.CreateAbsence(ctx, admin, &domain.Absence{PersonID: p.ID, StartDate: "2026-11-25"}, "2026-11-25"); err != nil {
+			t.Fatal(err)
+		}
+		abs, err := db.Absences(ctx, admin, store.AbsenceQuery{OrgID: room})
+		if err != nil || len(abs) != 1 {
+			t.Fatalf("absences in the room: %d %v", len(abs), err)
+		}
+		if missing, _ := db.Missing(ctx, admin, room, "2026-11-25", ""); len(missing) != 0 {
+			t.Fatalf("an absent member is still missing: %+v", missing)
+		}
+	})
+}

@@ -74,4 +74,11 @@ func BenchmarkAllSeries(b *testing.B) {
 			return AppendCUSUM(buf, x, CUSUMParams{})
 		})
 	})
+	// default: the policy the alerting runs, alone.
+	b.Run("default", func(b *testing.B) {
+		batch(b, func(x []float64, buf []Point) []Point {
+			_ = Default(x, Params{})
+			return buf
+		})
+	})
 }

@@ -134,13 +134,14 @@ func Default(x []float64, p Params) []Point {
 	}
 	pts := C2(x, primary)
 	if primary.Baseline > policyWarmUpBaseline {
-		warm := C2(x, Params{Baseline: policyWarmUpBaseline, Alpha: policyWarmUpAlpha, MinSigma: primary.MinSigma})
-		for t := range pts {
-			if pts[t].Monitored {
-				break // the main detector's range runs to the end
-			}
-			pts[t] = warm[t]
+		// The warm-up fills only the days before the main range, and C2
+		// looks at past days only, so the prefix is all it needs to see.
+		n := 0
+		for n < len(pts) && !pts[n].Monitored {
+			n++
 		}
+		warm := C2(x[:n], Params{Baseline: policyWarmUpBaseline, Alpha: policyWarmUpAlpha, MinSigma: primary.MinSigma})
+		copy(pts, warm)
 	}
 	for t := range pts {
 		if !pts[t].Monitored {

@@ -109,12 +109,16 @@ func (t *Tally) FalseAlarmRate() float64 {
 // MedianDelay is the median delay of the detected outbreaks, in open days
 // (the mean of the two middle values for an even count); NaN when none was
 // detected.
-func (t *Tally) MedianDelay() float64 {
-	n := len(t.Delays)
+func (t *Tally) MedianDelay() float64 { return median(t.Delays) }
+
+// median is the median of v (the mean of the two middle values for an even
+// count), NaN for none; v is left as it is.
+func median(v []int) float64 {
+	n := len(v)
 	if n == 0 {
 		return math.NaN()
 	}
-	d := slices.Clone(t.Delays)
+	d := slices.Clone(v)
 	slices.Sort(d)
 	if n%2 == 1 {
 		return float64(d[n/2])

@@ -89,12 +89,21 @@ type Result struct {
 	// Grid[k-1][d-1][j] holds method j's outbreaks of size multiplier k and
 	// nominal duration d.
 	Grid [][][]Tally
+	// Reportable scores the same runs on the reportable outbreaks only (see
+	// ReportableScores), one per method; ReportableByMean breaks them down
+	// by baseline mean (Group "mean"), in the order of the "mean" strata.
+	Reportable       []ReportableTally
+	ReportableByMean []ReportableStratum
 }
 
 // Run simulates every scenario Replicates times and scores every method on
 // every series. The result depends only on the study, never on timing.
 func (st Study) Run(methods []Method) (Result, error) {
-	res := Result{Overall: make([]Tally, len(methods)), Grid: make([][][]Tally, st.Design.MaxK)}
+	res := Result{
+		Overall:    make([]Tally, len(methods)),
+		Grid:       make([][][]Tally, st.Design.MaxK),
+		Reportable: make([]ReportableTally, len(methods)),
+	}
 	for k := range res.Grid {
 		res.Grid[k] = make([][]Tally, st.Design.MaxDuration)
 		for d := range res.Grid[k] {
@@ -124,8 +133,12 @@ func (st Study) Run(methods []Method) (Result, error) {
 		dispersions = append(dispersions, sc.Dispersion)
 		kinds = append(kinds, sc.Kind)
 	}
+	reportableByMean := map[float64]int{}
 	for _, m := range sortedSet(means) {
 		stratum("mean", fmtFloat(m))
+		reportableByMean[m] = len(res.ReportableByMean)
+		res.ReportableByMean = append(res.ReportableByMean,
+			ReportableStratum{Group: "mean", Label: fmtFloat(m), Tallies: make([]ReportableTally, len(methods))})
 	}
 	for _, phi := range sortedSet(dispersions) {
 		stratum("dispersion", fmtFloat(phi))
@@ -165,6 +178,14 @@ func (st Study) Run(methods []Method) (Result, error) {
 					stratum("duration", strconv.Itoa(o.Outbreak.Duration)).Tallies[j].AddOutbreak(o)
 					res.Grid[o.Outbreak.K-1][o.Outbreak.Duration-1][j].AddOutbreak(o)
 				}
+				reportable, err := ReportableScores(s, scores)
+				if err != nil {
+					return Result{}, fmt.Errorf("study, method %s: %w", m.Name, err)
+				}
+				for _, r := range reportable {
+					res.Reportable[j].Add(r)
+					res.ReportableByMean[reportableByMean[sc.Mean]].Tallies[j].Add(r)
+				}
 			}
 		}
 		res.Scenarios = append(res.Scenarios, byScenario)
@@ -191,8 +212,8 @@ const (
 	TargetDelay       = 1.0  // median open days to detection, at most
 )
 
-// WriteTable writes the overall figures of every method, then the
-// breakdowns, as plain text.
+// WriteTable writes the overall figures of every method, the same on the
+// reportable outbreaks only, then the breakdowns, as plain text.
 func (r Result) WriteTable(w io.Writer) error {
 	var b strings.Builder
 	tot := r.Overall[0]
@@ -205,6 +226,7 @@ func (r Result) WriteTable(w io.Writer) error {
 		t := r.Overall[i]
 		fmt.Fprintf(&b, "%-9s %14s %22s %19s\n", name, fmtNum(t.Sensitivity(), 1), fmtNum(t.FalseAlarmRate(), 2), fmtNum(t.MedianDelay(), 1))
 	}
+	r.writeReportable(&b)
 
 	fmt.Fprintf(&b, "\nBy stratum: sensitivity %% / false alarms per 100 days / median delay (\"-\": not defined)\n")
 	header := func(title string) {
@@ -248,6 +270,61 @@ func (r Result) WriteTable(w io.Writer) error {
 		return fmt.Errorf("write study table: %w", err)
 	}
 	return nil
+}
+
+// writeReportable writes the scores on the reportable outbreaks next to the
+// all-outbreaks table, then default's by baseline mean.
+func (r Result) writeReportable(b *strings.Builder) {
+	if len(r.Reportable) == 0 {
+		return
+	}
+	all, rep := r.Overall[0].Outbreaks, r.Reportable[0].Outbreaks
+	fmt.Fprintf(b, "\nReportable outbreaks only: %d of %d outbreaks (%s %%) whose injected cases alone meet the similar-symptoms rule\n",
+		rep, all, fmtNum(percent(rep, all), 1))
+	fmt.Fprintf(b, "of SPEC §5.2 (≥ %d on one open day, or ≥ %d within %d consecutive open days). Same runs and alarms as above;\n",
+		ReportDayCases, ReportWindowCases, ReportWindowDays)
+	b.WriteString("false alarms are the study-wide rate. Median delays, in open days: \"from start\" counts from the\n")
+	b.WriteString("outbreak's first day, as above; \"from reportable\" from the first day its injected cases met the rule\n")
+	b.WriteString("(negative: the method alarmed before that day).\n\n")
+	fmt.Fprintf(b, "%-9s %10s %14s %22s %17s %22s\n",
+		"method", "reportable", "sensitivity %", "false alarms/100 days", "delay from start", "delay from reportable")
+	for i, name := range r.Methods {
+		t := r.Reportable[i]
+		fmt.Fprintf(b, "%-9s %10d %14s %22s %17s %22s\n", name, t.Outbreaks, fmtNum(t.Sensitivity(), 1),
+			fmtNum(r.Overall[i].FalseAlarmRate(), 2), fmtNum(t.MedianDelay(), 1), fmtNum(t.MedianReportDelay(), 1))
+	}
+
+	j := slices.Index(r.Methods, "default")
+	if j < 0 {
+		return
+	}
+	// The all-outbreaks figures of default by mean, to set beside the
+	// reportable ones.
+	byMean := map[string]Tally{}
+	for _, s := range r.Strata {
+		if s.Group == "mean" {
+			byMean[s.Label] = s.Tallies[j]
+		}
+	}
+	b.WriteString("\ndefault by baseline mean (median delays in open days)\n\n")
+	fmt.Fprintf(b, "%-6s | %-55s | %s\n", "", "all outbreaks", "reportable outbreaks")
+	fmt.Fprintf(b, "%-6s | %9s %7s %22s %14s | %10s %7s %7s %17s %22s\n", "mean", "outbreaks", "sens %", "false alarms/100 days",
+		"delay", "reportable", "share %", "sens %", "delay from start", "delay from reportable")
+	for _, s := range r.ReportableByMean {
+		a, t := byMean[s.Label], s.Tallies[j]
+		fmt.Fprintf(b, "%-6s | %9d %7s %22s %14s | %10d %7s %7s %17s %22s\n", s.Label,
+			a.Outbreaks, fmtNum(a.Sensitivity(), 1), fmtNum(a.FalseAlarmRate(), 2), fmtNum(a.MedianDelay(), 1),
+			t.Outbreaks, fmtNum(percent(t.Outbreaks, a.Outbreaks), 1), fmtNum(t.Sensitivity(), 1),
+			fmtNum(t.MedianDelay(), 1), fmtNum(t.MedianReportDelay(), 1))
+	}
+}
+
+// percent is 100·n/of, NaN when of is 0.
+func percent(n, of int) float64 {
+	if of == 0 {
+		return math.NaN()
+	}
+	return 100 * float64(n) / float64(of)
 }
 
 // fmtNum formats v with prec decimals, "-" for NaN.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"epiguard/internal/calendar"
 	"epiguard/internal/cluster"
 	"epiguard/internal/detect"
 	"epiguard/internal/domain"
@@ -41,19 +42,76 @@ type DailySummary struct {
 // into the alerts already raised, so it can run several times a day and
 // again after a restart.
 func (s *Service) RunDaily(ctx context.Context, date string) (DailySummary, error) {
-	sum := DailySummary{Date: date}
-	day, err := time.Parse(time.DateOnly, date)
-	if err != nil {
-		return sum, fmt.Errorf("daily alert pass: date %q: %w", date, err)
+	sums, err := s.RunDays(ctx, []string{date})
+	if len(sums) == 0 {
+		return DailySummary{Date: date}, err
+	}
+	return sums[0], err
+}
+
+// RunDays is RunDaily for several dates in order, oldest first, as the
+// days would have been run one after the other: a catch-up after downtime
+// or a replay of history. The detectors' counts are read once for all.
+func (s *Service) RunDays(ctx context.Context, dates []string) ([]DailySummary, error) {
+	if len(dates) == 0 {
+		return nil, nil
+	}
+	for i, d := range dates {
+		if _, err := time.Parse(time.DateOnly, d); err != nil {
+			return nil, fmt.Errorf("daily alert pass: date %q: %w", d, err)
+		}
+		if i > 0 && d <= dates[i-1] {
+			return nil, fmt.Errorf("daily alert pass: dates out of order at %q", d)
+		}
 	}
 	u, err := s.newUnits(ctx)
 	if err != nil {
-		return sum, err
+		return nil, err
 	}
 	rules, _, err := s.Rules(ctx)
 	if err != nil {
-		return sum, err
+		return nil, err
 	}
+	// The syndrome series of every unit with any case in the detectors'
+	// history (a unit without cases cannot alarm), for all the dates.
+	firstDay, _ := time.Parse(time.DateOnly, dates[0])
+	first := firstDay.AddDate(0, 0, -detectorHistory*7/5-30).Format(time.DateOnly)
+	counts, err := s.DB.SubjectCounts(ctx, first, dates[len(dates)-1])
+	if err != nil {
+		return nil, err
+	}
+	series := map[seriesKey]map[string]int{}
+	var order []seriesKey
+	for _, c := range counts {
+		if !slices.Contains(domain.AllSyndromes, domain.Syndrome(c.Subject)) {
+			continue
+		}
+		k := seriesKey{c.OrgID, c.Subject}
+		if series[k] == nil {
+			series[k] = map[string]int{}
+			order = append(order, k)
+		}
+		series[k][c.Date] = c.N
+	}
+	var out []DailySummary
+	for _, date := range dates {
+		sum, err := s.runDay(ctx, u, rules, date, series, order)
+		out = append(out, sum)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+type seriesKey struct {
+	org     int64
+	subject string
+}
+
+func (s *Service) runDay(ctx context.Context, u *units, rules []cluster.Rule, date string, series map[seriesKey]map[string]int, order []seriesKey) (DailySummary, error) {
+	sum := DailySummary{Date: date}
+	start := time.Now()
 	// Rules: every (unit, subject) with someone counted on the date.
 	today, err := s.DB.SubjectCountsPrefix(ctx, date, date, "")
 	if err != nil {
@@ -67,30 +125,9 @@ func (s *Service) RunDaily(ctx context.Context, date string) (DailySummary, erro
 		sum.Evaluated++
 		sum.Raised += n
 	}
-	// Detectors: the syndrome series of every unit with any case in the
-	// detectors' history (a unit without cases cannot alarm).
-	first := day.AddDate(0, 0, -detectorHistory*7/5-30).Format(time.DateOnly)
-	counts, err := s.DB.SubjectCounts(ctx, first, date)
-	if err != nil {
-		return sum, err
-	}
-	type key struct {
-		org     int64
-		subject string
-	}
-	series := map[key]map[string]int{}
-	var order []key
-	for _, c := range counts {
-		if !slices.Contains(domain.AllSyndromes, domain.Syndrome(c.Subject)) {
-			continue
-		}
-		k := key{c.OrgID, c.Subject}
-		if series[k] == nil {
-			series[k] = map[string]int{}
-			order = append(order, k)
-		}
-		series[k][c.Date] = c.N
-	}
+	rulesTook := time.Since(start)
+	// Detectors: one school-day window per calendar, shared by its units.
+	windows := map[*calendar.Calendar][]string{}
 	for _, k := range order {
 		o, err := u.org(ctx, k.org)
 		if err != nil {
@@ -100,16 +137,24 @@ func (s *Service) RunDaily(ctx context.Context, date string) (DailySummary, erro
 			continue
 		}
 		cal := u.calendar(o)
-		if !cal.IsSchoolDay(date) {
-			continue
+		days, ok := windows[cal]
+		if !ok {
+			if cal.IsSchoolDay(date) {
+				days, _ = cal.SchoolDaysBack(date, detectorHistory)
+			}
+			windows[cal] = days
 		}
-		days, err := cal.SchoolDaysBack(date, detectorHistory)
-		if err != nil || len(days) == 0 {
+		if len(days) == 0 {
 			continue
 		}
 		x := make([]float64, len(days))
+		cases := false
 		for i, d := range days {
 			x[i] = float64(series[k][d])
+			cases = cases || x[i] > 0
+		}
+		if !cases {
+			continue // all zeros never alarm
 		}
 		sum.Series++
 		pts := detect.Default(x, detect.Params{})
@@ -130,6 +175,8 @@ func (s *Service) RunDaily(ctx context.Context, date string) (DailySummary, erro
 		}
 		sum.Raised++
 	}
+	s.Log.Debug("daily alert pass", "date", date, "evaluated", sum.Evaluated, "series", sum.Series, "raised", sum.Raised,
+		"rules", rulesTook, "detectors", time.Since(start)-rulesTook)
 	return sum, nil
 }
 

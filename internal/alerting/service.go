@@ -407,7 +407,11 @@ func (s *Service) raise(ctx context.Context, a *store.Alert, people []store.Aler
 		return err
 	}
 	if !res.Merged {
-		s.Log.Info("alert raised", "alert", res.Alert.ID, "org", a.OrgName, "subject", a.Subject, "code", a.Code, "value", a.Value)
+		level := slog.LevelInfo
+		if !live {
+			level = slog.LevelDebug // a replay of history is not news
+		}
+		s.Log.Log(ctx, level, "alert raised", "alert", res.Alert.ID, "org", a.OrgName, "subject", a.Subject, "code", a.Code, "value", a.Value)
 	}
 	return nil
 }

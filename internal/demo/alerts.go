@@ -18,7 +18,7 @@ import (
 // simulated with: one term from before the first school day, weekends,
 // and the history's holiday. Community units keep the every-day calendar.
 func storeCalendars(ctx context.Context, db *store.DB, cal schoolCalendar) error {
-	first := cal.all[len(cal.all)-1]
+	first := cal.all[0] // oldest first, like cal.days
 	if len(cal.days) > 0 && cal.days[0].Before(first) {
 		first = cal.days[0]
 	}
@@ -58,11 +58,15 @@ func raiseAlerts(ctx context.Context, db *store.DB, logger *slog.Logger, cal sch
 	svc := &alerting.Service{DB: db, Log: logger, Loc: time.UTC,
 		Now: func() time.Time { t, _ := time.Parse(time.DateOnly, today); return t }}
 	raised := 0
-	for i := len(cal.all) - 1; i >= 0; i-- {
-		sum, err := svc.RunDaily(ctx, cal.all[i].Format(time.DateOnly))
-		if err != nil {
-			return raised, fmt.Errorf("demo alerts: %w", err)
-		}
+	var dates []string
+	for _, d := range cal.all {
+		dates = append(dates, d.Format(time.DateOnly))
+	}
+	sums, err := svc.RunDays(ctx, dates)
+	if err != nil {
+		return raised, fmt.Errorf("demo alerts: %w", err)
+	}
+	for _, sum := range sums {
 		raised += sum.Raised
 	}
 	t, _ := time.Parse(time.DateOnly, today)

@@ -4,5 +4,5 @@ package bench
 
 import "time"
 
-// processCPU cannot tell the process's CPU time on this platform.
-func processCPU() (time.Duration, bool) { return 0, false }
+// ProcessCPU cannot tell the process's CPU time on this platform.
+func ProcessCPU() (time.Duration, bool) { return 0, false }

@@ -64,6 +64,16 @@ type Result struct {
 	CPU time.Duration
 }
 
+// Add folds o, a later run of the same load, into r: the counts, times
+// and CPU add up, and the latencies merge.
+func (r *Result) Add(o *Result) {
+	r.OK += o.OK
+	r.Elapsed += o.Elapsed
+	r.CPU += o.CPU
+	r.Latencies = append(r.Latencies, o.Latencies...)
+	slices.Sort(r.Latencies)
+}
+
 // CPUPerRequest is CPU divided by the successful requests: unlike the
 // throughput, it hardly depends on what else the machine is doing.
 func (r *Result) CPUPerRequest() time.Duration {
@@ -114,7 +124,7 @@ func (l *Load) Run(ctx context.Context) (*Result, error) {
 	defer cancel(nil)
 	var ok atomic.Int64
 	lats := make([][]time.Duration, l.Clients)
-	cpu0, _ := processCPU()
+	cpu0, _ := ProcessCPU()
 	start := time.Now()
 	deadline := start.Add(l.Duration)
 	var wg sync.WaitGroup
@@ -158,7 +168,7 @@ func (l *Load) Run(ctx context.Context) (*Result, error) {
 	close(done)
 	<-reported // no progress after Run returns
 	res := &Result{OK: int(ok.Load()), Elapsed: time.Since(start)}
-	if cpu1, ok := processCPU(); ok {
+	if cpu1, ok := ProcessCPU(); ok {
 		res.CPU = cpu1 - cpu0
 	}
 	if err := context.Cause(ctx); err != nil {

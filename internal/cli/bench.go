@@ -26,7 +26,7 @@ import (
 // bench runs a benchmark command (SPEC §4.1, §7.1).
 func (e *env) bench(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "checkin" {
-		return usagef("usage: epiguard bench checkin [--duration 10s] [--clients N] [--people N]")
+		return usagef("usage: epiguard bench checkin [--duration 10s] [--rounds 5] [--clients N] [--people N]")
 	}
 	return e.benchCheckin(ctx, args[1:])
 }
@@ -37,18 +37,19 @@ const benchPeoplePerClass = 50
 // benchCheckin is the check-in benchmark of SPEC §7.1: a fresh SQLite
 // database with a generated school, the live server on loopback driven
 // through POST /api/v1/checkins by concurrent authenticated clients, one
-// unique (person, date, slot) per request, then the same clients against
-// a bare handler that only decodes the JSON. Progress goes to stderr; the
-// last line on stdout is the key=value result.
+// unique (person, date, slot) per request, and the same clients against a
+// bare handler that only decodes the JSON, the two taking turns. Progress
+// goes to stderr; the last line on stdout is the key=value result.
 func (e *env) benchCheckin(ctx context.Context, args []string) error {
 	fs := e.flagSet("bench checkin")
-	duration := fs.Duration("duration", 10*time.Second, "how long each of the two measurements runs")
+	duration := fs.Duration("duration", 10*time.Second, "how long each of the two measurements runs in all")
+	rounds := fs.Int("rounds", 5, "slices each measurement is cut into, the two taking turns")
 	clients := fs.Int("clients", 32, "concurrent HTTP clients")
 	people := fs.Int("people", 100_000, "people in the generated school (SPEC §7.1 asks for at least 100000)")
 	dsn := fs.String("db", "", "a new SQLite database to create and keep, sqlite:PATH (default: a temporary one, removed afterwards)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the check-in measurement to `FILE` (for developers)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measurements to `FILE`; the ceiling's share is under bench.Ceiling (for developers)")
 	withJobs := fs.Bool("jobs", false, "run the server's background jobs during the measurement, as serve does (for developers)")
-	traceFile := fs.String("trace", "", "write an execution trace of the check-in measurement to `FILE` (for developers)")
+	traceFile := fs.String("trace", "", "write an execution trace of the measurements to `FILE` (for developers)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -59,6 +60,8 @@ func (e *env) benchCheckin(ctx context.Context, args []string) error {
 		return usagef("--clients must be between 1 and 4096")
 	case *people < 1 || *people > 2_000_000:
 		return usagef("--people must be between 1 and 2000000")
+	case *rounds < 1 || *rounds > 1000 || *duration/time.Duration(max(*rounds, 1)) < 50*time.Millisecond:
+		return usagef("--rounds must be between 1 and 1000, with slices of --duration at least 50ms")
 	}
 	path, cleanup, err := benchDatabase(*dsn)
 	if err != nil {
@@ -88,7 +91,7 @@ func (e *env) benchCheckin(ctx context.Context, args []string) error {
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	progress := func(name string) func(time.Duration, int64) {
 		return func(el time.Duration, ok int64) {
-			fmt.Fprintf(e.stderr, "bench: %-8s %3.0fs %9d ok %9.0f/s\n", name, el.Seconds(), ok, float64(ok)/el.Seconds())
+			fmt.Fprintf(e.stderr, "bench: %-14s %3.0fs %9d ok %9.0f/s\n", name, el.Seconds(), ok, float64(ok)/el.Seconds())
 		}
 	}
 
@@ -110,22 +113,63 @@ func (e *env) benchCheckin(ctx context.Context, args []string) error {
 		return err
 	}
 	defer stopServer()
-	fmt.Fprintf(e.stderr, "bench: check-ins: %d clients for %s against %s (GOMAXPROCS %d)\n", *clients, *duration, base, runtime.GOMAXPROCS(0))
+	// The ceiling: the same clients, server settings and bodies against a
+	// handler that only decodes them.
+	ceilBase, stopCeiling, err := startHTTP(ctx, bench.Ceiling())
+	if err != nil {
+		return err
+	}
+	defer stopCeiling()
+	fmt.Fprintf(e.stderr, "bench: %d clients, %s against %s and %s against a bare handler at %s, in %d alternating slices (GOMAXPROCS %d)\n",
+		*clients, *duration, base, *duration, ceilBase, *rounds, runtime.GOMAXPROCS(0))
 	walk := bench.NewCheckins(fx.people, dates, "bench-"+run, false)
+	ceilWalk := bench.NewCheckins(fx.people, dates, "ceiling-"+run, true)
+	slice := *duration / time.Duration(*rounds)
+	loads := map[string]*bench.Load{
+		"checkins": {Client: client, URL: base + "api/v1/checkins", Token: fx.token, Clients: *clients,
+			Duration: slice, Next: walk.Next},
+		"ceiling": {Client: client, URL: ceilBase + "api/v1/checkins", Token: fx.token, Clients: *clients,
+			Duration: slice, Next: ceilWalk.Next},
+	}
+	live, ceil := &bench.Result{}, &bench.Result{}
+	results := map[string]*bench.Result{"checkins": live, "ceiling": ceil}
 	stopProfiles, err := startProfiles(*cpuProfile, *traceFile)
 	if err != nil {
 		return err
 	}
-	live, err := (&bench.Load{Client: client, URL: base + "api/v1/checkins", Token: fx.token, Clients: *clients,
-		Duration: *duration, Next: walk.Next, Progress: progress("checkins")}).Run(ctx)
+	// The two measurements take turns, in the order AB BA AB …, so that
+	// whatever else the machine does during the run (a build, another
+	// benchmark) weighs on both alike and the ratio stays fair.
+	for i := range *rounds {
+		order := []string{"checkins", "ceiling"}
+		if i%2 == 1 {
+			order[0], order[1] = order[1], order[0]
+		}
+		for _, name := range order {
+			l := loads[name]
+			l.Progress = progress(fmt.Sprintf("%s %d/%d", name, i+1, *rounds))
+			var r *bench.Result
+			if r, err = l.Run(ctx); err != nil {
+				err = fmt.Errorf("%s load: %w", name, err)
+				break
+			}
+			results[name].Add(r)
+		}
+		if err != nil {
+			break
+		}
+	}
 	if perr := stopProfiles(); perr != nil && err == nil {
 		err = perr
 	}
 	if serr := stopServer(); serr != nil && err == nil {
 		err = serr
 	}
+	if serr := stopCeiling(); serr != nil && err == nil {
+		err = serr
+	}
 	if err != nil {
-		return fmt.Errorf("check-in load: %w", err)
+		return err
 	}
 	client.CloseIdleConnections()
 
@@ -142,25 +186,6 @@ func (e *env) benchCheckin(ctx context.Context, args []string) error {
 		return fmt.Errorf("bench: %d check-ins were acknowledged with 2xx but the database holds %d", live.OK, rows)
 	}
 	fmt.Fprintf(e.stderr, "durable_ok=true rows=%d acknowledged=%d\n", rows, live.OK)
-
-	// The ceiling: the same clients, server settings and bodies against a
-	// handler that only decodes them.
-	ceilBase, stopCeiling, err := startHTTP(ctx, bench.Ceiling())
-	if err != nil {
-		return err
-	}
-	defer stopCeiling()
-	fmt.Fprintf(e.stderr, "bench: ceiling: %d clients for %s against a bare handler at %s\n", *clients, *duration, ceilBase)
-	ceilWalk := bench.NewCheckins(fx.people, dates, "ceiling-"+run, true)
-	ceil, err := (&bench.Load{Client: client, URL: ceilBase + "api/v1/checkins", Token: fx.token,
-		Clients: *clients, Duration: *duration, Next: ceilWalk.Next, Progress: progress("ceiling")}).Run(ctx)
-	if serr := stopCeiling(); serr != nil && err == nil {
-		err = serr
-	}
-	if err != nil {
-		return fmt.Errorf("ceiling load: %w", err)
-	}
-	client.CloseIdleConnections()
 
 	fmt.Fprintf(e.stderr, "bench: check-ins %d in %s, ceiling %d in %s (p50 %.2f ms, p99 %.2f ms)\n",
 		live.OK, live.Elapsed.Round(time.Millisecond), ceil.OK, ceil.Elapsed.Round(time.Millisecond), ms(ceil.Percentile(0.50)), ms(ceil.Percentile(0.99)))

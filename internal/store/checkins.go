@@ -63,54 +63,106 @@ type CheckinResult struct {
 // (person, date, slot), a later submission revising it with the earlier
 // version kept; a retry with a known client_id changes nothing. The
 // person's status is recomputed in the same transaction.
+//
+// Everything is read in the write transaction, in two statements: the
+// person (scope, status, absences, the client_id's check-in), and their
+// check-ins of the days the status looks at, from which the daily counts,
+// the revision and the status facts are computed. The scope check rides
+// along with the person's row for a few microseconds of the writer's
+// time; on the read pool it cost several times that, as each commit makes
+// a reader start a new snapshot and re-read the pages that changed, and
+// it could not see the state the check-in is then written against.
 func (db *DB) RecordCheckin(ctx context.Context, sc domain.Scope, c *domain.Checkin, rules domain.CheckinRules, th domain.Thresholds, lang string) (*CheckinResult, error) {
 	if err := c.Validate(rules); err != nil {
 		return nil, err
 	}
-	if _, err := db.Person(ctx, sc, c.PersonID, false); err != nil {
-		if domain.ErrorCode(err) == domain.ENotFound {
-			return nil, fieldErr("person_id", "no such person in your scope")
-		}
-		return nil, err
+	day, err := parseDate(rules.Today)
+	if err != nil {
+		return nil, fieldErr("date", "must be a date YYYY-MM-DD")
+	}
+	notVisible := fieldErr("person_id", "no such person in your scope")
+	if !sc.PersonLevel {
+		return nil, notVisible
 	}
 	c.Syndromes = domain.SyndromesOf(c.TemperatureC, c.Symptoms, th)
 	if c.Syndromes == nil {
 		c.Syndromes = []domain.Syndrome{}
 	}
+	// The statements below do not watch ctx: each is a short lookup or
+	// write, and watching costs the driver a goroutine per statement.
+	// A caller that gives up before the commit does not hear the answer.
+	wctx := context.WithoutCancel(ctx)
 	res := &CheckinResult{}
-	err := db.transactGrouped(ctx, func(tx *sql.Tx) error {
+	err = db.transactGrouped(ctx, func(tx *sql.Tx, w *writeBatch) error {
 		*res = CheckinResult{}
-		if c.ClientID != "" {
-			var id int64
-			err := db.txQueryRow(ctx, tx, `SELECT checkin_id FROM checkin_clients WHERE client_id = $1`, c.ClientID).Scan(&id)
-			if err == nil {
-				prev, err := scanCheckin(tx.QueryRowContext(ctx, `SELECT `+checkinColumns+` FROM checkins c WHERE c.id = $1`, id))
-				if err != nil {
-					return err
-				}
-				if prev.PersonID != c.PersonID {
-					return fieldErr("client_id", "already used for another person's check-in")
-				}
-				res.Checkin, res.Replayed = prev, true
-				st, err := db.loadStatus(ctx, tx, c.PersonID)
-				res.Status = st.result(lang)
+		ps, err := db.personState(wctx, tx, c.PersonID, day, sc, c.ClientID)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return refused(notVisible)
+		case err != nil:
+			return err
+		case !ps.visible:
+			return refused(notVisible)
+		}
+		if ps.clientCheckin != 0 {
+			prev, err := scanCheckin(tx.QueryRowContext(wctx, `SELECT `+checkinColumns+` FROM checkins c WHERE c.id = $1`, ps.clientCheckin))
+			if err != nil {
 				return err
 			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return err
+			if prev.PersonID != c.PersonID {
+				return refused(fieldErr("client_id", "already used for another person's check-in"))
+			}
+			res.Checkin, res.Replayed, res.Status = prev, true, ps.status.result(lang)
+			return nil
+		}
+		// One read of the person's check-ins gives the state of the day
+		// before this record (for the daily counts), the record it
+		// revises, and, with it replaced, the status facts.
+		recs, err := db.recentCheckins(wctx, tx, c.PersonID, min(factsSince(day), c.Date), max(rules.Today, c.Date))
+		if err != nil {
+			return err
+		}
+		var prev *domain.Checkin
+		slots := map[string]slotRecord{}
+		for _, r := range recs {
+			if r.Date == c.Date {
+				slots[r.Slot] = slotRecord{r.Absent, r.Syndromes}
+				if r.Slot == c.Slot {
+					prev = r
+				}
 			}
 		}
-		if err := db.upsertCheckin(ctx, tx, c, &res.newSubjects); err != nil {
+		beforeSlot, beforeDay := stateOf(slots, c.Slot), stateOf(slots, "")
+		if err := db.writeCheckinOver(wctx, tx, c, prev); err != nil {
 			return err
 		}
 		if c.ClientID != "" {
-			if _, err := db.txExec(ctx, tx, `INSERT INTO checkin_clients (client_id, checkin_id, revision) VALUES ($1, $2, $3)`,
+			if _, err := db.txExec(wctx, tx, `INSERT INTO checkin_clients (client_id, checkin_id, revision) VALUES ($1, $2, $3)`,
 				c.ClientID, c.ID, c.Revision); err != nil {
 				return err
 			}
 		}
+		// Most check-ins are normal before and after: they leave the
+		// surveillance events alone and cost no statement here.
+		if len(slots[c.Slot].syndromes) > 0 || len(c.Syndromes) > 0 {
+			added, err := db.setEvents(wctx, tx, c.PersonID, c.Date, "checkin:"+strconv.FormatInt(c.ID, 10), syndromeSubjects(c.Syndromes))
+			if err != nil {
+				return err
+			}
+			res.newSubjects = added
+		}
+		// The unit's daily counts change by the difference between the
+		// person's day before and after this record; the group writes
+		// the sum of its requests' changes once.
+		slots[c.Slot] = slotRecord{c.Absent, c.Syndromes}
+		w.addCountChange(ps.orgID, c.Date, c.Slot, beforeSlot, stateOf(slots, c.Slot))
+		w.addCountChange(ps.orgID, c.Date, "", beforeDay, stateOf(slots, ""))
 		res.Checkin = c
-		st, err := db.refreshStatus(ctx, tx, c.PersonID, rules.Today, "checkin")
+		// The facts see this record in place of the one it revises.
+		recs = slices.DeleteFunc(recs, func(r *domain.Checkin) bool { return r == prev })
+		recs = append(recs, c)
+		sortCheckins(recs)
+		st, err := db.storeStatus(wctx, tx, c.PersonID, "checkin", factsOf(day, recs, ps), ps.status)
 		res.Status = st.result(lang)
 		return err
 	})
@@ -122,59 +174,6 @@ func (db *DB) RecordCheckin(ctx context.Context, sc domain.Scope, c *domain.Chec
 	}
 	db.newSubjects(ctx, c.PersonID, c.Date, res.newSubjects)
 	return res, nil
-}
-
-// upsertCheckin inserts c or revises the existing record of the same
-// (person, date, slot), keeping the replaced version in checkin_revisions.
-func (db *DB) upsertCheckin(ctx context.Context, tx *sql.Tx, c *domain.Checkin, newSubjects *[]string) error {
-	// The unit's daily counts change by the difference between the
-	// person's day before and after this record.
-	var orgID int64
-	if err := db.txQueryRow(ctx, tx, `SELECT org_id FROM people WHERE id = $1`, c.PersonID).Scan(&orgID); err != nil {
-		return err
-	}
-	// One read of the person's records that day gives the state before;
-	// the state after is the same with this slot's record replaced.
-	rows, err := db.txQuery(ctx, tx, `SELECT slot, absent, syndromes FROM checkins WHERE person_id = $1 AND date = $2`, c.PersonID, c.Date)
-	if err != nil {
-		return err
-	}
-	slots := map[string]slotRecord{}
-	for rows.Next() {
-		var slot, syns string
-		var absent bool
-		if err := rows.Scan(&slot, &absent, &syns); err != nil {
-			rows.Close()
-			return err
-		}
-		var list []domain.Syndrome
-		for _, x := range splitTags(syns) {
-			list = append(list, domain.Syndrome(x))
-		}
-		slots[slot] = slotRecord{absent, list}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	beforeSlot, beforeDay := stateOf(slots, c.Slot), stateOf(slots, "")
-	if err := db.writeCheckin(ctx, tx, c); err != nil {
-		return err
-	}
-	// Most check-ins are normal before and after: they leave the
-	// surveillance events alone and cost no statement here.
-	if len(slots[c.Slot].syndromes) > 0 || len(c.Syndromes) > 0 {
-		added, err := db.setEvents(ctx, tx, c.PersonID, c.Date, "checkin:"+strconv.FormatInt(c.ID, 10), syndromeSubjects(c.Syndromes))
-		if err != nil {
-			return err
-		}
-		*newSubjects = added
-	}
-	slots[c.Slot] = slotRecord{c.Absent, c.Syndromes}
-	if err := db.bumpCounts(ctx, tx, orgID, c.Date, c.Slot, beforeSlot, stateOf(slots, c.Slot)); err != nil {
-		return err
-	}
-	return db.bumpCounts(ctx, tx, orgID, c.Date, "", beforeDay, stateOf(slots, ""))
 }
 
 // slotRecord is what the daily counts need of one check-in.
@@ -202,28 +201,51 @@ func stateOf(slots map[string]slotRecord, slot string) dayState {
 	return s
 }
 
+// writeCheckin inserts c or revises the existing record of the same
+// (person, date, slot), keeping the replaced version in checkin_revisions.
 func (db *DB) writeCheckin(ctx context.Context, tx *sql.Tx, c *domain.Checkin) error {
-	now := db.now()
 	prev, err := scanCheckin(db.txQueryRow(ctx, tx, `SELECT `+checkinColumns+` FROM checkins c
 		WHERE c.person_id = $1 AND c.date = $2 AND c.slot = $3`, c.PersonID, c.Date, c.Slot))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		c.Revision, c.CreatedAt, c.UpdatedAt = 1, now, now
-		return db.txQueryRow(ctx, tx, `INSERT INTO checkins (person_id, date, slot, temperature_c, symptoms, syndromes, on_campus,
-			region_code, address, risk_area_travel, case_contact, absent, note, source, submitted_by, revision, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $16) RETURNING id`,
-			c.PersonID, c.Date, c.Slot, c.TemperatureC, joinTags(c.Symptoms), joinSyndromes(c.Syndromes), c.OnCampus,
-			c.RegionCode, c.Address, c.RiskAreaTravel, c.CaseContact, c.Absent, c.Note, c.Source, c.SubmittedBy, now).Scan(&c.ID)
+		prev = nil
 	case err != nil:
 		return err
 	}
+	return db.writeCheckinOver(ctx, tx, c, prev)
+}
+
+const insertCheckinSQL = `INSERT INTO checkins (person_id, date, slot, temperature_c, symptoms, syndromes, on_campus,
+	region_code, address, risk_area_travel, case_contact, absent, note, source, submitted_by, revision, created_at, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $16)`
+
+// writeCheckinOver is writeCheckin for a caller that has read the record
+// of c's (person, date, slot) already: prev, or nil when there is none.
+func (db *DB) writeCheckinOver(ctx context.Context, tx *sql.Tx, c *domain.Checkin, prev *domain.Checkin) error {
+	now := db.now()
+	if prev == nil {
+		c.Revision, c.CreatedAt, c.UpdatedAt = 1, now, now
+		vals := []any{c.PersonID, c.Date, c.Slot, c.TemperatureC, joinTags(c.Symptoms), joinSyndromes(c.Syndromes), c.OnCampus,
+			c.RegionCode, c.Address, c.RiskAreaTravel, c.CaseContact, c.Absent, c.Note, c.Source, c.SubmittedBy, now}
+		if db.engine != SQLite {
+			return db.txQueryRow(ctx, tx, insertCheckinSQL+` RETURNING id`, vals...).Scan(&c.ID)
+		}
+		// SQLite tells the new id without a result row, which would cost
+		// database/sql a goroutine to watch the transaction.
+		r, err := db.txExec(ctx, tx, insertCheckinSQL, vals...)
+		if err != nil {
+			return err
+		}
+		c.ID, err = r.LastInsertId()
+		return err
+	}
 	snapshot, _ := json.Marshal(prev)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO checkin_revisions (checkin_id, revision, data, replaced_at) VALUES ($1, $2, $3, $4)`,
+	if _, err := db.txExec(ctx, tx, `INSERT INTO checkin_revisions (checkin_id, revision, data, replaced_at) VALUES ($1, $2, $3, $4)`,
 		prev.ID, prev.Revision, string(snapshot), now); err != nil {
 		return err
 	}
 	c.ID, c.Revision, c.CreatedAt, c.UpdatedAt = prev.ID, prev.Revision+1, prev.CreatedAt, now
-	_, err = tx.ExecContext(ctx, `UPDATE checkins SET temperature_c = $1, symptoms = $2, syndromes = $3, on_campus = $4, region_code = $5,
+	_, err := db.txExec(ctx, tx, `UPDATE checkins SET temperature_c = $1, symptoms = $2, syndromes = $3, on_campus = $4, region_code = $5,
 		address = $6, risk_area_travel = $7, case_contact = $8, absent = $9, note = $10, source = $11, submitted_by = $12,
 		revision = $13, updated_at = $14 WHERE id = $15`,
 		c.TemperatureC, joinTags(c.Symptoms), joinSyndromes(c.Syndromes), c.OnCampus, c.RegionCode, c.Address, c.RiskAreaTravel,

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -42,32 +43,81 @@ var countColumns = func() string {
 	return strings.Join(cols, ", ")
 }()
 
-// bumpCounts adds the difference between two states of a person to the
-// counts of their unit.
-func (db *DB) bumpCounts(ctx context.Context, tx *sql.Tx, orgID int64, date, slot string, before, after dayState) error {
+// countKey names one row of unit_day_counts.
+type countKey struct {
+	date, slot string
+	org        int64
+}
+
+// addCountChange adds to w the difference between two states of a person on a
+// date (slot "" for the whole day), to be written to their unit's counts
+// when the transaction's requests are done. States that count the same
+// add nothing.
+func (w *writeBatch) addCountChange(org int64, date, slot string, before, after dayState) {
 	b, a := before.vector(), after.vector()
-	delta := make([]any, len(a))
-	zero := true
 	for i := range a {
-		delta[i] = a[i] - b[i]
-		zero = zero && a[i] == b[i]
+		a[i] -= b[i]
 	}
-	if zero {
-		return nil
+	w.addCounts(countKey{date: date, slot: slot, org: org}, a)
+}
+
+// addCounts adds delta to the change of one counts row.
+func (w *writeBatch) addCounts(k countKey, delta []int) {
+	if !slices.ContainsFunc(delta, func(d int) bool { return d != 0 }) {
+		return
 	}
-	var args args
+	if w.counts == nil {
+		w.counts = map[countKey][]int{}
+	}
+	sum := w.counts[k]
+	if sum == nil {
+		w.counts[k] = slices.Clone(delta)
+		return
+	}
+	for i, d := range delta {
+		sum[i] += d
+	}
+}
+
+// bumpCountsSQL adds a change to one row of unit_day_counts, creating it
+// at need. It is the same text every time, so it is prepared once.
+var bumpCountsSQL = func() string {
+	var a args
 	cols := strings.Split(countColumns, ", ")
-	var sets []string
-	var vals []string
-	for i, c := range cols {
-		p := args.add(delta[i])
-		vals = append(vals, p)
+	org, date, slot := a.add(nil), a.add(nil), a.add(nil)
+	var vals, sets []string
+	for _, c := range cols {
+		vals = append(vals, a.add(nil))
 		sets = append(sets, c+" = unit_day_counts."+c+" + excluded."+c)
 	}
-	q := `INSERT INTO unit_day_counts (org_id, date, slot, ` + countColumns + `) VALUES (` + args.add(orgID) + `, ` + args.add(date) + `, ` +
-		args.add(slot) + `, ` + strings.Join(vals, ", ") + `) ON CONFLICT (date, slot, org_id) DO UPDATE SET ` + strings.Join(sets, ", ")
-	_, err := db.txExec(ctx, tx, q, args...)
-	return err
+	return `INSERT INTO unit_day_counts (org_id, date, slot, ` + countColumns + `) VALUES (` + org + `, ` + date + `, ` + slot + `, ` +
+		strings.Join(vals, ", ") + `) ON CONFLICT (date, slot, org_id) DO UPDATE SET ` + strings.Join(sets, ", ")
+}()
+
+// writeCounts adds the collected changes to the counts rows, in a fixed
+// order (date, slot, unit) so that concurrent PostgreSQL transactions
+// take the rows' locks in the same order and cannot deadlock.
+func (db *DB) writeCounts(ctx context.Context, tx *sql.Tx, counts map[countKey][]int) error {
+	keys := make([]countKey, 0, len(counts))
+	for k, d := range counts {
+		if slices.ContainsFunc(d, func(x int) bool { return x != 0 }) {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b countKey) int {
+		return cmp.Or(strings.Compare(a.date, b.date), strings.Compare(a.slot, b.slot), cmp.Compare(a.org, b.org))
+	})
+	for _, k := range keys {
+		vals := make([]any, 0, 3+len(counts[k]))
+		vals = append(vals, k.org, k.date, k.slot)
+		for _, d := range counts[k] {
+			vals = append(vals, d)
+		}
+		if _, err := db.txExec(ctx, tx, bumpCountsSQL, vals...); err != nil {
+			return fmt.Errorf("daily counts: %w", err)
+		}
+	}
+	return nil
 }
 
 // RebuildDailyCounts recomputes every unit's daily counts from the

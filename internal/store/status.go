@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -211,11 +213,25 @@ func (db *DB) StatusHistory(ctx context.Context, sc domain.Scope, personID int64
 // refreshStatus recomputes a person's status from their records as of
 // today and stores it, with a history line when it changed.
 func (db *DB) refreshStatus(ctx context.Context, tx *sql.Tx, personID int64, today, cause string) (storedStatus, error) {
-	eng, err := db.statusEngine(ctx, tx)
+	day, err := parseDate(today)
+	if err != nil {
+		return storedStatus{}, fieldErr("date", "must be a date YYYY-MM-DD")
+	}
+	ps, err := db.personState(ctx, tx, personID, day, domain.System(), "")
 	if err != nil {
 		return storedStatus{}, err
 	}
-	f, err := db.facts(ctx, tx, personID, today)
+	recs, err := db.recentCheckins(ctx, tx, personID, factsSince(day), today)
+	if err != nil {
+		return storedStatus{}, err
+	}
+	return db.storeStatus(ctx, tx, personID, cause, factsOf(day, recs, ps), ps.status)
+}
+
+// storeStatus evaluates the status rules on f and stores the result, with
+// a history line, unless it equals prev, the person's stored status.
+func (db *DB) storeStatus(ctx context.Context, tx *sql.Tx, personID int64, cause string, f status.Facts, prev storedStatus) (storedStatus, error) {
+	eng, err := db.statusEngine(ctx, tx)
 	if err != nil {
 		return storedStatus{}, err
 	}
@@ -223,16 +239,21 @@ func (db *DB) refreshStatus(ctx context.Context, tx *sql.Tx, personID int64, tod
 	if err != nil {
 		db.log.Warn("status rule failed at run time", "person", personID, "err", err)
 	}
-	en := eng.Evaluate(f, "en")
 	next := storedStatus{Level: zh.Level, Reasons: []storedReason{}}
-	for i, r := range zh.Reasons {
-		next.Reasons = append(next.Reasons, storedReason{Code: r.Code, ZH: r.Message, EN: en.Reasons[i].Message})
+	if len(zh.Reasons) > 0 {
+		// The same rules match in either language; only the messages
+		// differ, so a status without reasons needs no second run.
+		en := eng.Evaluate(f, "en")
+		for i, r := range zh.Reasons {
+			next.Reasons = append(next.Reasons, storedReason{Code: r.Code, ZH: r.Message, EN: en.Reasons[i].Message})
+		}
 	}
-	prev, err := db.loadStatus(ctx, tx, personID)
-	if err != nil {
-		return storedStatus{}, err
-	}
-	if prev.stored && prev.fingerprint() == next.fingerprint() {
+	// Nothing to write when nothing changed. A person whose status was
+	// never stored reads as green without reasons (loadStatus), so
+	// computing exactly that changes nothing either: most people stay
+	// green, and their first check-in then costs no status write.
+	if prev.stored && prev.fingerprint() == next.fingerprint() ||
+		!prev.stored && next.Level == status.Green && len(next.Reasons) == 0 {
 		return next, nil
 	}
 	reasons, _ := json.Marshal(next.Reasons)
@@ -263,80 +284,160 @@ func (db *DB) RefreshStatus(ctx context.Context, personID int64, today string) e
 // policy profiles arrive (SPEC §5.4).
 const riskWindowDays = 7
 
-// facts gathers the fact set of status.Facts for one person.
-func (db *DB) facts(ctx context.Context, q querier, personID int64, today string) (status.Facts, error) {
-	f := status.Facts{Today: today, RiskWindowDays: riskWindowDays, Symptoms: []string{}, Syndromes: []string{}}
-	day, err := parseDate(today)
+// factsDays is how far back the facts look at check-ins: missed school
+// days are counted back at most this far.
+const factsDays = 21
+
+const secondsPerDay = 24 * 60 * 60
+
+// factsSince is the first date of the check-ins the facts of day read.
+func factsSince(day time.Time) string {
+	return day.AddDate(0, 0, -factsDays).Format(time.DateOnly)
+}
+
+// personState is what the status of a person needs besides their
+// check-ins, and what the check-in path needs besides: one statement reads
+// it all.
+type personState struct {
+	orgID   int64     // primary unit
+	created time.Time // registered at
+	status  storedStatus
+	// Illness absences of the 60 days up to the day: one still open, one
+	// whose certificate is missing, and the (greatest) diagnosis.
+	absenceOpen, absenceNeedsCert bool
+	absenceDiagnosis              string
+	// visible tells whether the person is in the scope asked about.
+	visible bool
+	// clientCheckin is the check-in recorded under the client_id asked
+	// about, 0 for none.
+	clientCheckin int64
+}
+
+// personState reads a person's state as of day, whether they are in scope
+// sc, and which check-in was recorded under clientID ("" for none). It
+// returns sql.ErrNoRows (wrapped) for a person that does not exist.
+func (db *DB) personState(ctx context.Context, tx *sql.Tx, personID int64, day time.Time, sc domain.Scope, clientID string) (*personState, error) {
+	a := args{personID, day.Format(time.DateOnly), day.AddDate(0, 0, -60).Format(time.DateOnly), clientID}
+	// The text depends only on whether sc is the whole installation, so
+	// it is prepared twice at most.
+	q := `SELECT p.org_id, p.created_at, s.level, s.reasons,
+		EXISTS (SELECT 1 FROM absences a WHERE a.person_id = p.id AND a.start_date <= $2 AND a.start_date >= $3
+			AND (a.return_date = '' OR a.return_date > $2)),
+		EXISTS (SELECT 1 FROM absences a WHERE a.person_id = p.id AND a.start_date <= $2 AND a.start_date >= $3
+			AND a.certificate_required AND a.certificate_received = ''),
+		COALESCE((SELECT MAX(a.diagnosis) FROM absences a WHERE a.person_id = p.id AND a.start_date <= $2 AND a.start_date >= $3), ''),
+		` + a.personInScope(sc) + `,
+		COALESCE((SELECT checkin_id FROM checkin_clients WHERE client_id = $4), 0)
+		FROM people p LEFT JOIN person_status s ON s.person_id = p.id WHERE p.id = $1`
+	ps := &personState{}
+	var level, reasons sql.NullString
+	err := db.txQueryRow(ctx, tx, q, a...).Scan(&ps.orgID, &ps.created, &level, &reasons,
+		&ps.absenceOpen, &ps.absenceNeedsCert, &ps.absenceDiagnosis, &ps.visible, &ps.clientCheckin)
 	if err != nil {
-		return f, fieldErr("date", "must be a date YYYY-MM-DD")
+		return nil, fmt.Errorf("state of person %d: %w", personID, err)
 	}
-	since := day.AddDate(0, 0, -21).Format(time.DateOnly)
-	rows, err := q.QueryContext(ctx, `SELECT date, temperature_c, symptoms, syndromes, risk_area_travel, case_contact, absent
-		FROM checkins WHERE person_id = $1 AND date >= $2 AND date <= $3 ORDER BY date DESC, updated_at DESC`, personID, since, today)
-	if err != nil {
-		return f, fmt.Errorf("facts: %w", err)
-	}
-	days := map[string]bool{}
-	riskSince := day.AddDate(0, 0, -riskWindowDays).Format(time.DateOnly)
-	for rows.Next() {
-		var date, syms, syns string
-		var temp sql.NullFloat64
-		var risk, contact, absent bool
-		if err := rows.Scan(&date, &temp, &syms, &syns, &risk, &contact, &absent); err != nil {
-			rows.Close()
-			return f, fmt.Errorf("facts: %w", err)
+	ps.status = storedStatus{Level: status.Green}
+	if level.Valid {
+		ps.status = storedStatus{Level: status.Level(level.String), stored: true}
+		if err := json.Unmarshal([]byte(reasons.String), &ps.status.Reasons); err != nil {
+			return nil, fmt.Errorf("status of %d: %w", personID, err)
 		}
-		days[date] = true
-		if risk && date >= riskSince {
+	}
+	return ps, nil
+}
+
+// recentCheckins reads a person's check-ins dated from since to until
+// (inclusive), newest first and, within a date, the latest revised first.
+func (db *DB) recentCheckins(ctx context.Context, tx *sql.Tx, personID int64, since, until string) ([]*domain.Checkin, error) {
+	// Sorted here: in SQL the order by updated_at, which no index holds,
+	// costs SQLite a temporary B-tree on every call.
+	rows, err := db.txQuery(ctx, tx, `SELECT `+checkinColumns+` FROM checkins c
+		WHERE c.person_id = $1 AND c.date >= $2 AND c.date <= $3`, personID, since, until)
+	if err != nil {
+		return nil, fmt.Errorf("check-ins of %d: %w", personID, err)
+	}
+	defer rows.Close()
+	var out []*domain.Checkin
+	for rows.Next() {
+		c, err := scanCheckin(rows)
+		if err != nil {
+			return nil, fmt.Errorf("check-ins of %d: %w", personID, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("check-ins of %d: %w", personID, err)
+	}
+	sortCheckins(out)
+	return out, nil
+}
+
+// sortCheckins orders check-ins newest date first and, within a date, the
+// latest revised first.
+func sortCheckins(cs []*domain.Checkin) {
+	slices.SortStableFunc(cs, func(a, b *domain.Checkin) int {
+		return cmp.Or(strings.Compare(b.Date, a.Date), b.UpdatedAt.Compare(a.UpdatedAt))
+	})
+}
+
+// factsOf gathers the fact set of status.Facts for a person as of day (a
+// date as parseDate gives it) from their check-ins (newest first, as
+// recentCheckins reads them; records outside the factsDays up to day are
+// passed over) and their state.
+func factsOf(day time.Time, recs []*domain.Checkin, ps *personState) status.Facts {
+	today := day.Format(time.DateOnly)
+	f := status.Facts{Today: today, RiskWindowDays: riskWindowDays, Symptoms: []string{}, Syndromes: []string{}}
+	since := factsSince(day)
+	var checked []int64 // the days before today with a check-in, as days since 1970
+	riskSince := day.AddDate(0, 0, -riskWindowDays).Format(time.DateOnly)
+	for _, c := range recs {
+		if c.Date < since || c.Date > today {
+			continue
+		}
+		if c.RiskAreaTravel && c.Date >= riskSince {
 			f.RiskAreaTravel = true
 		}
-		if date != today {
+		if c.Date != today {
+			if d, err := parseDate(c.Date); err == nil {
+				checked = append(checked, d.Unix()/secondsPerDay)
+			}
 			continue
 		}
 		// Today: the union over slots, and the highest temperature.
-		f.CheckedInToday = f.CheckedInToday || !absent
-		f.CaseContactDeclared = f.CaseContactDeclared || contact
-		if temp.Valid && (!f.TemperatureTaken || temp.Float64 > f.Temperature) {
-			f.Temperature, f.TemperatureTaken = temp.Float64, true
+		f.CheckedInToday = f.CheckedInToday || !c.Absent
+		f.CaseContactDeclared = f.CaseContactDeclared || c.CaseContact
+		if t := c.TemperatureC; t != nil && (!f.TemperatureTaken || *t > f.Temperature) {
+			f.Temperature, f.TemperatureTaken = *t, true
 		}
-		f.Symptoms = union(f.Symptoms, splitTags(syms))
-		f.Syndromes = union(f.Syndromes, splitTags(syns))
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return f, fmt.Errorf("facts: %w", err)
+		f.Symptoms = union(f.Symptoms, c.Symptoms)
+		syns := make([]string, len(c.Syndromes))
+		for i, s := range c.Syndromes {
+			syns[i] = string(s)
+		}
+		f.Syndromes = union(f.Syndromes, syns)
 	}
 	// Missed school days: weekdays before today without any check-in,
 	// counted back until one has one. The school calendar (holidays,
-	// make-up days) refines this when it arrives.
-	for d := day.AddDate(0, 0, -1); d.After(day.AddDate(0, 0, -21)); d = d.AddDate(0, 0, -1) {
+	// make-up days) refines this when it arrives. Dates parse to UTC
+	// midnights, where every day has 24 hours.
+	for k := int64(1); k < factsDays; k++ {
+		d := day.Add(-time.Duration(k) * 24 * time.Hour)
 		if wd := d.Weekday(); wd == time.Saturday || wd == time.Sunday {
 			continue
 		}
-		if days[d.Format(time.DateOnly)] {
+		if slices.Contains(checked, d.Unix()/secondsPerDay) {
 			break
 		}
 		f.MissedSchoolDays++
 	}
-	// Nobody misses check-ins from before they were registered.
-	var created time.Time
-	if err := q.QueryRowContext(ctx, `SELECT created_at FROM people WHERE id = $1`, personID).Scan(&created); err != nil {
-		return f, fmt.Errorf("facts: %w", err)
+	// Nobody misses check-ins from before they were registered. Someone
+	// registered before the days looked at has more weekdays since than
+	// the count can reach, so only the recently registered need counting.
+	if created := ps.created.Format(time.DateOnly); created >= since {
+		f.MissedSchoolDays = min(f.MissedSchoolDays, weekdaysBetween(created, today))
 	}
-	f.MissedSchoolDays = min(f.MissedSchoolDays, weekdaysBetween(created.Format(time.DateOnly), today))
-	var diagnosis string
-	var open, needCert bool
-	err = q.QueryRowContext(ctx, `SELECT
-		COALESCE(MAX(CASE WHEN return_date = '' OR return_date > $2 THEN 1 ELSE 0 END), 0),
-		COALESCE(MAX(CASE WHEN certificate_required AND certificate_received = '' THEN 1 ELSE 0 END), 0),
-		COALESCE(MAX(diagnosis), '')
-		FROM absences WHERE person_id = $1 AND start_date <= $2 AND start_date >= $3`,
-		personID, today, day.AddDate(0, 0, -60).Format(time.DateOnly)).Scan(&open, &needCert, &diagnosis)
-	if err != nil {
-		return f, fmt.Errorf("facts: absences: %w", err)
-	}
-	f.AbsenceOpen, f.AbsenceNeedsCertificate, f.AbsenceDiagnosis = open, needCert, diagnosis
-	return f, nil
+	f.AbsenceOpen, f.AbsenceNeedsCertificate, f.AbsenceDiagnosis = ps.absenceOpen, ps.absenceNeedsCert, ps.absenceDiagnosis
+	return f
 }
 
 // weekdaysBetween counts the weekdays after from up to, not including, to.

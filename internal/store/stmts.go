@@ -13,6 +13,11 @@ type stmtCache struct {
 	mu     sync.Mutex
 	m      map[string]*sql.Stmt // nil value: being prepared
 	closed bool
+	// bound are the statements of m bound to transaction boundTx: binding
+	// costs database/sql an allocation and bookkeeping each time, and a
+	// group commit runs the same few statements for every request in it.
+	boundTx *sql.Tx
+	bound   map[string]*sql.Stmt
 }
 
 // txStmt returns the prepared form of query bound to tx, or nil the first
@@ -26,7 +31,15 @@ func (db *DB) txStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
 		if s == nil {
 			return nil // being prepared
 		}
-		return tx.StmtContext(ctx, s)
+		if db.stmts.boundTx != tx {
+			db.stmts.boundTx, db.stmts.bound = tx, map[string]*sql.Stmt{}
+		}
+		b := db.stmts.bound[query]
+		if b == nil {
+			b = tx.StmtContext(ctx, s)
+			db.stmts.bound[query] = b
+		}
+		return b
 	}
 	if db.stmts.m == nil {
 		db.stmts.m = map[string]*sql.Stmt{}
@@ -80,5 +93,5 @@ func (c *stmtCache) close() {
 			s.Close()
 		}
 	}
-	c.m, c.closed = nil, true
+	c.m, c.bound, c.boundTx, c.closed = nil, nil, nil, true
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -47,6 +48,13 @@ func (s *Server) wrap(rt route) http.Handler {
 			err = s.authorise(r, rt, rq)
 		}
 		if err == nil {
+			// Only admins change accounts, tokens and units, which are
+			// what a remembered bearer token stands for: while such a
+			// change runs, and after it, tokens are looked up afresh.
+			if rt.access == adminOnly && unsafeMethod(r.Method) {
+				s.tokens.beginChange()
+				defer s.tokens.endChange()
+			}
 			err = rt.handler(sw, r, rq)
 		}
 		if err != nil {
@@ -62,10 +70,19 @@ func (s *Server) authenticate(r *http.Request, rq *request) error {
 		if !ok {
 			return domain.Errorf(domain.EUnauthenticated, "Authorization must be Bearer TOKEN")
 		}
-		acc, err := s.db.AccountByAPIToken(r.Context(), strings.TrimSpace(tok))
+		tok = strings.TrimSpace(tok)
+		key := sha256.Sum256([]byte(tok))
+		now := s.now()
+		if acc, ok := s.tokens.get(key, now); ok {
+			rq.acc = acc
+			return nil
+		}
+		gen := s.tokens.generation()
+		acc, err := s.db.AccountByAPIToken(r.Context(), tok)
 		if err != nil {
 			return err
 		}
+		s.tokens.put(key, acc, gen, now)
 		rq.acc = acc
 		return nil
 	}
@@ -82,6 +99,86 @@ func (s *Server) authenticate(r *http.Request, rq *request) error {
 	}
 	rq.acc, rq.session, rq.token = sess.Account, sess, c.Value
 	return nil
+}
+
+// tokenTTL is how long a bearer token's account is remembered. A token
+// revoked, or an account or unit changed, through this server takes effect
+// at once (see wrap); one changed elsewhere (another node, the command
+// line) within tokenTTL.
+const tokenTTL = 5 * time.Second
+
+// maxTokens bounds the remembered tokens; past it they are all forgotten.
+const maxTokens = 10_000
+
+// tokenCache remembers the accounts of bearer tokens for tokenTTL: a gate
+// or an integration sends many requests a second with the same token, and
+// looking it up costs a database read each time. Tokens are keyed by their
+// SHA-256, so the cache holds no token in clear; unknown tokens are never
+// remembered. The zero value is ready to use.
+type tokenCache struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]tokenEntry
+	// gen counts the changes that emptied the cache: an account read
+	// before one is not remembered after it.
+	gen uint64
+	// changing counts admin changes under way; meanwhile nothing is
+	// served from the cache or put in it.
+	changing int
+}
+
+type tokenEntry struct {
+	acc *domain.Account
+	at  time.Time
+}
+
+// get returns a copy of the account remembered for key, if any and fresh.
+func (c *tokenCache) get(key [sha256.Size]byte, now time.Time) (*domain.Account, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || c.changing > 0 || now.Sub(e.at) >= tokenTTL || now.Before(e.at) {
+		return nil, false
+	}
+	acc := *e.acc // handlers may change theirs
+	return &acc, true
+}
+
+// generation returns the generation to pass to put.
+func (c *tokenCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put remembers acc for key unless the cache was emptied since gen was
+// read, or a change is under way.
+func (c *tokenCache) put(key [sha256.Size]byte, acc *domain.Account, gen uint64, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen || c.changing > 0 {
+		return
+	}
+	if c.m == nil || len(c.m) >= maxTokens {
+		c.m = map[[sha256.Size]byte]tokenEntry{}
+	}
+	a := *acc
+	c.m[key] = tokenEntry{acc: &a, at: now}
+}
+
+// beginChange empties the cache and keeps it out of use until the
+// matching endChange, which empties it again.
+func (c *tokenCache) beginChange() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.changing++
+	c.m, c.gen = nil, c.gen+1
+}
+
+func (c *tokenCache) endChange() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.changing--
+	c.m, c.gen = nil, c.gen+1
 }
 
 func (s *Server) authorise(r *http.Request, rt route, rq *request) error {

@@ -70,6 +70,8 @@ type Server struct {
 	thresholds domain.Thresholds
 	mux        *http.ServeMux
 	started    time.Time
+	// tokens remembers bearer tokens' accounts for a few seconds (middleware.go).
+	tokens tokenCache
 
 	// deliverer sends test messages to notification channels.
 	deliverer *alerting.Deliverer

@@ -128,6 +128,8 @@ func (s *Service) runDay(ctx context.Context, u *units, rules []cluster.Rule, da
 	rulesTook := time.Since(start)
 	// Detectors: one school-day window per calendar, shared by its units.
 	windows := map[*calendar.Calendar][]string{}
+	var x []float64
+	var pts []detect.Point
 	for _, k := range order {
 		o, err := u.org(ctx, k.org)
 		if err != nil {
@@ -147,7 +149,7 @@ func (s *Service) runDay(ctx context.Context, u *units, rules []cluster.Rule, da
 		if len(days) == 0 {
 			continue
 		}
-		x := make([]float64, len(days))
+		x = slices.Grow(x[:0], len(days))[:len(days)]
 		cases := false
 		for i, d := range days {
 			x[i] = float64(series[k][d])
@@ -157,7 +159,7 @@ func (s *Service) runDay(ctx context.Context, u *units, rules []cluster.Rule, da
 			continue // all zeros never alarm
 		}
 		sum.Series++
-		pts := detect.Default(x, detect.Params{})
+		pts = detect.AppendDefault(pts[:0], x, detect.Params{})
 		last := pts[len(pts)-1]
 		if last.Alarm != detect.Alarmed {
 			continue

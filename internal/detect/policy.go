@@ -121,7 +121,11 @@ const (
 //     for weekdays would need the dates, which a series of open days does
 //     not carry.
 //   - The warm-up detector is less sensitive (43.8 %).
-func Default(x []float64, p Params) []Point {
+func Default(x []float64, p Params) []Point { return AppendDefault(nil, x, p) }
+
+// AppendDefault is Default appending to dst, so that a pass over many
+// series can reuse one buffer.
+func AppendDefault(dst []Point, x []float64, p Params) []Point {
 	primary := Params{Baseline: PolicyBaseline, Alpha: PolicyAlpha, MinSigma: PolicyMinSigma}
 	if p.Baseline != 0 {
 		primary.Baseline = p.Baseline
@@ -132,7 +136,9 @@ func Default(x []float64, p Params) []Point {
 	if p.MinSigma != 0 {
 		primary.MinSigma = p.MinSigma
 	}
-	pts := C2(x, primary)
+	start := len(dst)
+	dst = AppendC2(dst, x, primary)
+	pts := dst[start:]
 	if primary.Baseline > policyWarmUpBaseline {
 		// The warm-up fills only the days before the main range, and C2
 		// looks at past days only, so the prefix is all it needs to see.
@@ -140,7 +146,8 @@ func Default(x []float64, p Params) []Point {
 		for n < len(pts) && !pts[n].Monitored {
 			n++
 		}
-		warm := C2(x[:n], Params{Baseline: policyWarmUpBaseline, Alpha: policyWarmUpAlpha, MinSigma: primary.MinSigma})
+		var scratch [32]Point
+		warm := AppendC2(scratch[:0], x[:n], Params{Baseline: policyWarmUpBaseline, Alpha: policyWarmUpAlpha, MinSigma: primary.MinSigma})
 		copy(pts, warm)
 	}
 	for t := range pts {
@@ -151,5 +158,5 @@ func Default(x []float64, p Params) []Point {
 		ub := max(pts[t].UB, PolicyMinCount-1)
 		pts[t] = Point{UB: ub, Monitored: true, Alarm: alarmAbove(x[t], ub)}
 	}
-	return pts
+	return dst
 }

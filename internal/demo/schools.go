@@ -26,14 +26,13 @@ type schoolSpec struct {
 	grades                     []string
 	// firstYear is the year of schooling of the first grade: 1 for
 	// 一年级, 7 for 初一 (six years of primary school come first).
-	firstYear          int
-	classes, perClass  int
-	depts              []dept
-	boarding           bool
-	wardenDept         string // its first two members, a man and a woman, are the 宿管
-	guardDept          string // its first member signs in as the guard account
-	siblingPct         int    // per cent of students who are a younger sibling of a student of another school
-	chronicPct, tagPct int
+	firstYear         int
+	classes, perClass int
+	depts             []dept
+	boarding          bool
+	wardenDept        string // its first two members, a man and a woman, are the 宿管
+	guardDept         string // its first member signs in as the guard account
+	siblingPct        int    // per cent of students who are a younger sibling of a student of another school
 }
 
 var middleSpec = schoolSpec{

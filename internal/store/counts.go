@@ -132,7 +132,8 @@ func (db *DB) RebuildDailyCounts(ctx context.Context) error {
 		}
 		return `SELECT org_id, date, slot, COUNT(*), SUM(present)` + sum.String() + ` FROM (
 			SELECT p.org_id, c.date, ` + slotExpr + ` AS slot, MAX(CASE WHEN NOT c.absent THEN 1 ELSE 0 END) AS present` + syn.String() + `
-			FROM checkins c JOIN people p ON p.id = c.person_id GROUP BY p.org_id, c.person_id, c.date` + group + `) x GROUP BY org_id, date, slot`
+			FROM checkins c JOIN people p ON p.id = c.person_id GROUP BY p.org_id, c.person_id, c.date` + group + `) x GROUP BY org_id, date, slot
+			ORDER BY date, slot, org_id` // a date's rows together: what a summary reads
 	}
 	return db.transact(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM unit_day_counts`); err != nil {

@@ -110,6 +110,9 @@ type units struct {
 	calendars map[string]string // stored calendars by unit path
 	parsed    map[int64]*calendar.Calendar
 	people    map[int64]int
+	// national is the default school calendar, built once: every school
+	// without its own shares it.
+	national *calendar.Calendar
 }
 
 func (s *Service) newUnits(ctx context.Context) (*units, error) {
@@ -155,8 +158,11 @@ func (u *units) calendar(o *domain.Org) *calendar.Calendar {
 	}
 	if c == nil {
 		if slices.Contains(schoolKinds, o.Kind) {
-			y := time.Now().Year()
-			c = calendar.Default(y-1, y+1)
+			if u.national == nil {
+				y := u.s.now().In(u.s.Loc).Year()
+				u.national = calendar.Default(y-1, y+1)
+			}
+			c = u.national
 		} else {
 			c = calendar.Everyday()
 		}

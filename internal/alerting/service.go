@@ -193,10 +193,10 @@ func subjectsFor(r cluster.Rule, subject string) ([]string, bool) {
 		}
 		subjects := []string{subject}
 		if r.Disease != cluster.AnyNotifiable {
-			subjects = []string{domain.DiseaseSubject(r.Disease)}
+			subjects = []string{cluster.Subject(r.Disease)}
 			if dis, ok := cluster.FindDisease(r.Disease); ok {
 				for _, inc := range dis.Includes {
-					subjects = append(subjects, domain.DiseaseSubject(inc))
+					subjects = append(subjects, cluster.Subject(inc))
 				}
 			}
 		}

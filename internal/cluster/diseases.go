@@ -1,6 +1,11 @@
 package cluster
 
-import "epiguard/internal/domain"
+import (
+	"slices"
+	"strings"
+
+	"epiguard/internal/domain"
+)
 
 // AnyNotifiable is the disease of a rule that counts a case of any
 // notifiable disease (法定传染病).
@@ -16,6 +21,8 @@ type Disease struct {
 	Notifiable bool `json:"notifiable"`
 	// Includes are diseases whose cases count as cases of this one too.
 	Includes []string `json:"includes,omitempty"`
+	// Aliases are other spellings a diagnosis may be typed with.
+	Aliases []string `json:"aliases,omitempty"`
 }
 
 // Diseases returns the diseases rules may name, the ones schools meet most.
@@ -29,23 +36,46 @@ type Disease struct {
 // counted by the infectious-diarrhoea rules.
 func Diseases() []Disease {
 	return []Disease{
-		{Code: "influenza", NameZH: "流行性感冒", NameEN: "influenza", Notifiable: true},
-		{Code: "covid19", NameZH: "新型冠状病毒感染", NameEN: "COVID-19", Notifiable: true},
+		{Code: "influenza", NameZH: "流行性感冒", NameEN: "influenza", Notifiable: true, Aliases: []string{"flu", "流感", "甲流", "乙流"}},
+		{Code: "covid19", NameZH: "新型冠状病毒感染", NameEN: "COVID-19", Notifiable: true, Aliases: []string{"covid-19", "covid", "新冠", "新冠肺炎", "新型冠状病毒肺炎"}},
 		{Code: "measles", NameZH: "麻疹", NameEN: "measles", Notifiable: true},
 		{Code: "rubella", NameZH: "风疹", NameEN: "rubella", Notifiable: true},
 		{Code: "scarlet_fever", NameZH: "猩红热", NameEN: "scarlet fever", Notifiable: true},
 		{Code: "pertussis", NameZH: "百日咳", NameEN: "pertussis", Notifiable: true},
-		{Code: "tuberculosis", NameZH: "肺结核", NameEN: "tuberculosis", Notifiable: true},
-		{Code: "hepatitis_a", NameZH: "甲型病毒性肝炎", NameEN: "hepatitis A", Notifiable: true},
-		{Code: "dysentery", NameZH: "细菌性痢疾", NameEN: "bacillary dysentery", Notifiable: true},
-		{Code: "hfmd", NameZH: "手足口病", NameEN: "hand, foot and mouth disease", Notifiable: true},
-		{Code: "mumps", NameZH: "流行性腮腺炎", NameEN: "mumps", Notifiable: true},
-		{Code: "acute_hemorrhagic_conjunctivitis", NameZH: "急性出血性结膜炎", NameEN: "acute haemorrhagic conjunctivitis", Notifiable: true},
-		{Code: "infectious_diarrhoea", NameZH: "感染性腹泻病", NameEN: "infectious diarrhoea", Notifiable: true, Includes: []string{"norovirus"}},
-		{Code: "norovirus", NameZH: "诺如病毒感染", NameEN: "norovirus infection", Notifiable: true},
-		{Code: "varicella", NameZH: "水痘", NameEN: "varicella"},
+		{Code: "tuberculosis", NameZH: "肺结核", NameEN: "tuberculosis", Notifiable: true, Aliases: []string{"tb", "结核病", "结核"}},
+		{Code: "hepatitis_a", NameZH: "甲型病毒性肝炎", NameEN: "hepatitis A", Notifiable: true, Aliases: []string{"甲肝"}},
+		{Code: "dysentery", NameZH: "细菌性痢疾", NameEN: "bacillary dysentery", Notifiable: true, Aliases: []string{"菌痢", "痢疾"}},
+		{Code: "hfmd", NameZH: "手足口病", NameEN: "hand, foot and mouth disease", Notifiable: true, Aliases: []string{"手足口"}},
+		{Code: "mumps", NameZH: "流行性腮腺炎", NameEN: "mumps", Notifiable: true, Aliases: []string{"腮腺炎"}},
+		{Code: "acute_hemorrhagic_conjunctivitis", NameZH: "急性出血性结膜炎", NameEN: "acute haemorrhagic conjunctivitis", Notifiable: true, Aliases: []string{"红眼病"}},
+		{Code: "infectious_diarrhoea", NameZH: "感染性腹泻病", NameEN: "infectious diarrhoea", Notifiable: true, Includes: []string{"norovirus"}, Aliases: []string{"感染性腹泻", "其他感染性腹泻", "其他感染性腹泻病"}},
+		{Code: "norovirus", NameZH: "诺如病毒感染", NameEN: "norovirus infection", Notifiable: true, Aliases: []string{"诺如病毒", "诺如"}},
+		{Code: "varicella", NameZH: "水痘", NameEN: "varicella", Aliases: []string{"chickenpox"}},
 	}
 }
+
+// DiseaseOf returns the code of the disease a free-text diagnosis names,
+// or "" when it names none of Diseases. A diagnosis is matched whole, by
+// code, name or alias, case-insensitively: "疑似水痘" is not a diagnosis of
+// varicella until a doctor drops the 疑似.
+func DiseaseOf(diagnosis string) string {
+	d := strings.ToLower(strings.TrimSpace(diagnosis))
+	if d == "" {
+		return ""
+	}
+	for _, x := range Diseases() {
+		if d == x.Code || d == strings.ToLower(x.NameZH) || d == strings.ToLower(x.NameEN) || slices.ContainsFunc(x.Aliases, func(a string) bool {
+			return d == strings.ToLower(a)
+		}) {
+			return x.Code
+		}
+	}
+	return ""
+}
+
+// Subject is the surveillance subject counting a disease, beside the
+// syndromes: "disease:varicella".
+func Subject(code string) string { return "disease:" + code }
 
 // FindDisease returns the disease with this code.
 func FindDisease(code string) (Disease, bool) {

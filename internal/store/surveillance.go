@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"epiguard/internal/cluster"
 	"epiguard/internal/domain"
 )
 
@@ -47,8 +48,8 @@ func syndromeSubjects(s []domain.Syndrome) []string {
 // absenceSubjects are what an illness absence counts as.
 func absenceSubjects(a *domain.Absence, th domain.Thresholds) []string {
 	subjects := syndromeSubjects(domain.SyndromesOf(nil, a.Symptoms, th))
-	if d := domain.DiseaseOf(a.Diagnosis); d != "" {
-		subjects = append(subjects, domain.DiseaseSubject(d))
+	if d := cluster.DiseaseOf(a.Diagnosis); d != "" {
+		subjects = append(subjects, cluster.Subject(d))
 	}
 	return subjects
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"epiguard/internal/cluster"
 	"epiguard/internal/domain"
 	"epiguard/internal/store"
 )
@@ -91,7 +92,7 @@ func TestSurveillanceCounts(t *testing.T) {
 		if err := db.CreateAbsence(ctx, admin, a, today); err != nil {
 			t.Fatal(err)
 		}
-		if got := counts(t, db, o["S1G1C2"].ID, domain.DiseaseSubject("varicella"))[today]; got != 1 {
+		if got := counts(t, db, o["S1G1C2"].ID, cluster.Subject("varicella"))[today]; got != 1 {
 			t.Errorf("varicella = %d", got)
 		}
 		if got := counts(t, db, o["S1G1C2"].ID, "rash")[today]; got != 1 {

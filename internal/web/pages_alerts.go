@@ -184,14 +184,6 @@ func subjectName(l *catalog, subject string) string {
 		}
 		return zh
 	}
-	for _, d := range domain.Diseases {
-		if d.Code == code {
-			if l.lang == langEN {
-				return d.NameEN
-			}
-			return d.NameZH
-		}
-	}
 	if d, ok := cluster.FindDisease(code); ok {
 		if l.lang == langEN {
 			return d.NameEN

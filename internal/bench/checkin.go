@@ -2,6 +2,7 @@ package bench
 
 import (
 	"encoding/json"
+	"epiguard/internal/domain"
 	"errors"
 	"fmt"
 	"io"
@@ -11,24 +12,9 @@ import (
 	"time"
 )
 
-// Checkin is the body of POST /api/v1/checkins (SPEC §4.2), field for
-// field, so that the ceiling handler decodes exactly what the server does.
-type Checkin struct {
-	PersonID       int64    `json:"person_id"`
-	Date           string   `json:"date"`
-	Slot           string   `json:"slot"`
-	TemperatureC   *float64 `json:"temperature_c"`
-	Symptoms       []string `json:"symptoms"`
-	OnCampus       *bool    `json:"on_campus"`
-	RegionCode     string   `json:"region_code"`
-	Address        string   `json:"address"`
-	RiskAreaTravel bool     `json:"risk_area_travel"`
-	CaseContact    bool     `json:"case_contact"`
-	Absent         bool     `json:"absent"`
-	Note           string   `json:"note"`
-	Source         string   `json:"source"`
-	ClientID       string   `json:"client_id"`
-}
+// Checkin is the body of POST /api/v1/checkins (SPEC §4.2): the server's
+// own type, so that the ceiling handler decodes exactly what it does.
+type Checkin = domain.CheckinInput
 
 // ErrExhausted ends a run that has used every (person, date, slot).
 var ErrExhausted = errors.New("bench: every (person, date, slot) has been used; run shorter or with more people")

@@ -227,3 +227,22 @@ func validRegion(s string) bool {
 	p := s[:2]
 	return p >= "11" && p <= "82" && p != "00"
 }
+
+// CheckinInput is the body of POST /api/v1/checkins (SPEC §4.2), field for
+// field; the handler turns it into a Checkin with who submitted it.
+type CheckinInput struct {
+	PersonID       int64    `json:"person_id"`
+	Date           string   `json:"date"`
+	Slot           string   `json:"slot"`
+	TemperatureC   *float64 `json:"temperature_c"`
+	Symptoms       []string `json:"symptoms"`
+	OnCampus       *bool    `json:"on_campus"`
+	RegionCode     string   `json:"region_code"`
+	Address        string   `json:"address"`
+	RiskAreaTravel bool     `json:"risk_area_travel"`
+	CaseContact    bool     `json:"case_contact"`
+	Absent         bool     `json:"absent"`
+	Note           string   `json:"note"`
+	Source         string   `json:"source"`
+	ClientID       string   `json:"client_id"`
+}

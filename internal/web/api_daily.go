@@ -32,22 +32,7 @@ type checkinJSON struct {
 
 func (s *Server) apiCheckin(w http.ResponseWriter, r *http.Request, rq *request) error {
 	var c domain.Checkin
-	var in struct {
-		PersonID       int64    `json:"person_id"`
-		Date           string   `json:"date"`
-		Slot           string   `json:"slot"`
-		TemperatureC   *float64 `json:"temperature_c"`
-		Symptoms       []string `json:"symptoms"`
-		OnCampus       *bool    `json:"on_campus"`
-		RegionCode     string   `json:"region_code"`
-		Address        string   `json:"address"`
-		RiskAreaTravel bool     `json:"risk_area_travel"`
-		CaseContact    bool     `json:"case_contact"`
-		Absent         bool     `json:"absent"`
-		Note           string   `json:"note"`
-		Source         string   `json:"source"`
-		ClientID       string   `json:"client_id"`
-	}
+	var in domain.CheckinInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}

@@ -121,6 +121,11 @@ func (s *Server) nav(ctx context.Context, rq *request, path string) []navItem {
 	case domain.RoleAdmin, domain.RoleHealth:
 		items = append(items, navItem{Href: "/absences?open=1", Key: "absence.nav"})
 	}
+	if rq.acc.Role == domain.RoleHealth {
+		// Health officers read the rules their alerts come from; admins
+		// find them with the other settings below.
+		items = append(items, navItem{Href: "/cluster-rules", Key: "crules.nav"})
+	}
 	switch rq.acc.Role {
 	case domain.RoleGuard, domain.RoleAdmin, domain.RoleHealth:
 		items = append(items, navItem{Href: "/gate", Key: "gate.nav"})

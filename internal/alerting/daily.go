@@ -113,7 +113,7 @@ func (s *Service) runDay(ctx context.Context, u *units, rules []cluster.Rule, da
 	sum := DailySummary{Date: date}
 	start := time.Now()
 	// Rules: every (unit, subject) with someone counted on the date.
-	today, err := s.DB.SubjectCountsPrefix(ctx, date, date, "")
+	today, err := s.DB.SubjectCounts(ctx, date, date)
 	if err != nil {
 		return sum, err
 	}

@@ -134,15 +134,32 @@ func (db *DB) setEvents(ctx context.Context, tx *sql.Tx, personID int64, date, s
 	return added, nil
 }
 
+// personUnitsSQL lists the paths of a person's primary unit and of the
+// units of their memberships (a dorm room).
+const personUnitsSQL = `SELECT o.path FROM people p JOIN orgs o ON o.id = p.org_id WHERE p.id = $1
+	UNION SELECT o.path FROM memberships m JOIN orgs o ON o.id = m.org_id WHERE m.person_id = $2`
+
 // personUnits returns every unit a person belongs to: the primary unit,
 // the units of their memberships (a dorm room), and all their ancestors,
 // each once.
 func (db *DB) personUnits(ctx context.Context, tx *sql.Tx, personID int64) ([]int64, error) {
-	rows, err := db.txQuery(ctx, tx, `SELECT o.path FROM people p JOIN orgs o ON o.id = p.org_id WHERE p.id = $1
-		UNION SELECT o.path FROM memberships m JOIN orgs o ON o.id = m.org_id WHERE m.person_id = $2`, personID, personID)
+	rows, err := db.txQuery(ctx, tx, personUnitsSQL, personID, personID)
 	if err != nil {
 		return nil, err
 	}
+	return scanUnitPaths(rows)
+}
+
+// PersonUnits is personUnits outside a transaction.
+func (db *DB) PersonUnits(ctx context.Context, personID int64) ([]int64, error) {
+	rows, err := db.read.QueryContext(ctx, personUnitsSQL, personID, personID)
+	if err != nil {
+		return nil, fmt.Errorf("units of person %d: %w", personID, err)
+	}
+	return scanUnitPaths(rows)
+}
+
+func scanUnitPaths(rows *sql.Rows) ([]int64, error) {
 	defer rows.Close()
 	var paths []string
 	for rows.Next() {
@@ -453,25 +470,6 @@ func (db *DB) newSubjects(ctx context.Context, personID int64, date string, subj
 	}
 }
 
-// PersonUnits returns every unit a person belongs to, ancestors included.
-func (db *DB) PersonUnits(ctx context.Context, personID int64) ([]int64, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT o.path FROM people p JOIN orgs o ON o.id = p.org_id WHERE p.id = $1
-		UNION SELECT o.path FROM memberships m JOIN orgs o ON o.id = m.org_id WHERE m.person_id = $2`, personID, personID)
-	if err != nil {
-		return nil, fmt.Errorf("units of person %d: %w", personID, err)
-	}
-	defer rows.Close()
-	var paths []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return nil, err
-		}
-		paths = append(paths, p)
-	}
-	return unitsOfPaths(paths), rows.Err()
-}
-
 // UnitPopulation returns the people of a unit: everyone (visitors aside)
 // whose primary unit or one of whose memberships is the unit or below
 // it, the denominator of percent thresholds.
@@ -490,19 +488,4 @@ func (db *DB) UnitPopulation(ctx context.Context, orgID int64) (int, error) {
 		return 0, fmt.Errorf("population of %d: %w", orgID, err)
 	}
 	return n, nil
-}
-
-// SubjectCountsPrefix is SubjectCounts limited to subjects with a prefix
-// ("disease:"), for the rules whose windows reach back a whole term.
-func (db *DB) SubjectCountsPrefix(ctx context.Context, first, last, prefix string) ([]SubjectCount, error) {
-	if prefix == "" {
-		return db.SubjectCounts(ctx, first, last)
-	}
-	rows, err := db.read.QueryContext(ctx, `SELECT org_id, date, subject, n FROM unit_subject_counts
-		WHERE date >= $1 AND date <= $2 AND n > 0 AND subject >= $3 AND subject < $4 ORDER BY org_id, subject, date`,
-		first, last, prefix, prefix[:len(prefix)-1]+string(prefix[len(prefix)-1]+1))
-	if err != nil {
-		return nil, fmt.Errorf("subject counts: %w", err)
-	}
-	return scanSubjectCounts(rows)
 }

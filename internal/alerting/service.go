@@ -107,7 +107,7 @@ func (s *Service) SaveRules(ctx context.Context, sc domain.Scope, rules []cluste
 type units struct {
 	s         *Service
 	orgs      map[int64]*domain.Org
-	calendars map[string]string // stored calendars by unit path
+	calendars []store.StoredCalendar
 	parsed    map[int64]*calendar.Calendar
 	people    map[int64]int
 	// national is the default school calendar, built once: every school
@@ -116,7 +116,7 @@ type units struct {
 }
 
 func (s *Service) newUnits(ctx context.Context) (*units, error) {
-	cals, err := s.DB.CalendarsByUnit(ctx)
+	cals, err := s.DB.StoredCalendars(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -148,9 +148,9 @@ func (u *units) calendar(o *domain.Org) *calendar.Calendar {
 		return c
 	}
 	var c *calendar.Calendar
-	if doc, ok := store.NearestCalendar(u.calendars, o.Path); ok {
+	if stored, ok := store.NearestCalendar(u.calendars, o.Path); ok {
 		var parsed calendar.Calendar
-		if err := json.Unmarshal([]byte(doc), &parsed); err == nil {
+		if err := json.Unmarshal([]byte(stored.Doc), &parsed); err == nil {
 			c = &parsed
 		} else {
 			u.s.Log.Warn("unreadable school calendar; using the default", "org", o.ID, "err", err)
@@ -444,20 +444,12 @@ func (s *Service) CalendarFor(ctx context.Context, orgID int64) (*UnitCalendar, 
 		return nil, err
 	}
 	out := &UnitCalendar{Calendar: u.calendar(o)}
-	best := ""
-	for p := range u.calendars {
-		if strings.HasPrefix(o.Path, p) && len(p) > len(best) {
-			best = p
-		}
-	}
+	stored, ok := store.NearestCalendar(u.calendars, o.Path)
 	switch {
-	case best == o.Path:
+	case ok && stored.OrgID == o.ID:
 		out.Source, out.FromOrgID = "own", o.ID
-	case best != "":
-		out.Source = "inherited"
-		if ids := strings.Split(strings.Trim(best, "/"), "/"); len(ids) > 0 {
-			fmt.Sscan(ids[len(ids)-1], &out.FromOrgID)
-		}
+	case ok:
+		out.Source, out.FromOrgID = "inherited", stored.OrgID
 	case out.Calendar.EveryDay:
 		out.Source = "every_day"
 	default:

@@ -28,35 +28,42 @@ func (db *DB) SchoolCalendar(ctx context.Context, orgID int64) (doc string, upda
 	return doc, updated, true, nil
 }
 
-// CalendarsByUnit returns every stored calendar by its unit's path, for
-// working out which calendar holds for many units at once.
-func (db *DB) CalendarsByUnit(ctx context.Context) (map[string]string, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT o.path, c.calendar FROM school_calendars c JOIN orgs o ON o.id = c.org_id`)
+// StoredCalendar is a unit's own school calendar as stored.
+type StoredCalendar struct {
+	OrgID int64
+	Path  string
+	Doc   string
+}
+
+// StoredCalendars returns every stored calendar, for working out which
+// calendar holds for many units at once (NearestCalendar).
+func (db *DB) StoredCalendars(ctx context.Context) ([]StoredCalendar, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT c.org_id, o.path, c.calendar FROM school_calendars c JOIN orgs o ON o.id = c.org_id`)
 	if err != nil {
 		return nil, fmt.Errorf("school calendars: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]string{}
+	var out []StoredCalendar
 	for rows.Next() {
-		var path, doc string
-		if err := rows.Scan(&path, &doc); err != nil {
+		var c StoredCalendar
+		if err := rows.Scan(&c.OrgID, &c.Path, &c.Doc); err != nil {
 			return nil, err
 		}
-		out[path] = doc
+		out = append(out, c)
 	}
 	return out, rows.Err()
 }
 
-// NearestCalendar picks, from CalendarsByUnit's map, the calendar of the
-// unit with that path or of its nearest ancestor.
-func NearestCalendar(byPath map[string]string, path string) (string, bool) {
-	best, doc := -1, ""
-	for p, d := range byPath {
-		if strings.HasPrefix(path, p) && len(p) > best {
-			best, doc = len(p), d
+// NearestCalendar picks the calendar of the unit with that path or of its
+// nearest ancestor.
+func NearestCalendar(cals []StoredCalendar, path string) (StoredCalendar, bool) {
+	var best StoredCalendar
+	for _, c := range cals {
+		if strings.HasPrefix(path, c.Path) && len(c.Path) > len(best.Path) {
+			best = c
 		}
 	}
-	return doc, best >= 0
+	return best, best.Path != ""
 }
 
 // SaveSchoolCalendar stores a unit's calendar (already validated by the

@@ -247,14 +247,19 @@ func (s *Service) evaluate(ctx context.Context, u *units, rules []cluster.Rule, 
 	if err != nil {
 		return 0, err
 	}
+	// A single case (rules of kind "person") is reported once, in the
+	// person's own unit.
+	var self *domain.Person
+	if person != 0 && strings.HasPrefix(subject, "disease:") {
+		if p, err := s.DB.Person(ctx, domain.System(), person, false); err == nil && p.OrgID == orgID {
+			self = p
+		}
+	}
 	raised := 0
 	for _, r := range cluster.InForce(rules, s.Profile) {
 		kind := string(o.Kind)
-		if r.Applies(cluster.KindPerson) && strings.HasPrefix(subject, "disease:") && person != 0 {
-			// A single case is reported once, in the person's own unit.
-			if p, err := s.DB.Person(ctx, domain.System(), person, false); err == nil && p.OrgID == orgID {
-				kind = cluster.KindPerson
-			}
+		if self != nil && r.Applies(cluster.KindPerson) {
+			kind = cluster.KindPerson
 		}
 		if !r.Applies(kind) {
 			continue
@@ -278,7 +283,7 @@ func (s *Service) evaluate(ctx context.Context, u *units, rules []cluster.Rule, 
 		if kind == cluster.KindPerson {
 			people = slices.DeleteFunc(people, func(p store.SubjectPerson) bool { return p.PersonID != person })
 		}
-		w := cluster.Window{Kind: kind, UnitName: o.Name, People: 0, Dates: dates}
+		w := cluster.Window{Kind: kind, UnitName: o.Name, Dates: dates}
 		if d, ok := strings.CutPrefix(subject, "disease:"); ok {
 			w.Disease = d
 		} else {
@@ -297,9 +302,7 @@ func (s *Service) evaluate(ctx context.Context, u *units, rules []cluster.Rule, 
 			continue
 		}
 		if kind == cluster.KindPerson {
-			if p, err := s.DB.Person(ctx, domain.System(), person, false); err == nil {
-				w.UnitName = p.Name + "（" + o.Name + "）"
-			}
+			w.UnitName = self.Name + "（" + o.Name + "）"
 		}
 		if r.Threshold.New {
 			prev, err := u.calendar(o).SchoolDaysBack(date, 2)

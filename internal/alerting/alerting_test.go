@@ -304,3 +304,35 @@ func TestDeliveryRetriesAndRestart(t *testing.T) {
 		t.Fatalf("delivery log: %+v %v", log, err)
 	}
 }
+
+// TestSingleCaseInDailyPass: a measles diagnosis is a notifiable case,
+// reported at once on the fly; when that path did not run (no hook, as
+// after a crash), the daily pass reports it, once.
+func TestSingleCaseInDailyPass(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Store(t, testdb.SQLite(t))
+	sys := domain.System()
+	o := &domain.Org{Kind: "class", Code: "C", Name: "一班"}
+	if err := db.CreateOrg(ctx, sys, o); err != nil {
+		t.Fatal(err)
+	}
+	p := &domain.Person{ExternalID: "p", Name: "学生", OrgID: o.ID}
+	if err := db.CreatePerson(ctx, sys, p); err != nil {
+		t.Fatal(err)
+	}
+	day := "2026-11-25"
+	if err := db.CreateAbsence(ctx, sys, &domain.Absence{PersonID: p.ID, StartDate: day, Diagnosis: "麻疹"}, day); err != nil {
+		t.Fatal(err)
+	}
+	svc := &alerting.Service{DB: db, Log: slog.New(slog.DiscardHandler), Loc: time.UTC,
+		Now: func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }}
+	for range 2 {
+		if _, err := svc.RunDaily(ctx, day); err != nil {
+			t.Fatal(err)
+		}
+	}
+	as, err := db.Alerts(ctx, sys, store.AlertQuery{})
+	if err != nil || len(as) != 1 || as[0].Code != "notifiable_case" || as[0].Subject != "disease:measles" {
+		t.Fatalf("alerts: %+v %v", as, err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"epiguard/internal/calendar"
@@ -124,6 +125,26 @@ func (s *Service) runDay(ctx context.Context, u *units, rules []cluster.Rule, da
 		}
 		sum.Evaluated++
 		sum.Raised += n
+		if !strings.HasPrefix(c.Subject, "disease:") {
+			continue
+		}
+		// Single-case rules are about a person in their own unit: the
+		// on-the-fly path knows who; here each case of the day is looked
+		// at, so a case the on-the-fly path missed is still reported.
+		ps, err := s.DB.SubjectPeople(ctx, c.OrgID, c.Subject, []string{date})
+		if err != nil {
+			return sum, err
+		}
+		for _, p := range ps {
+			if p.OrgID != c.OrgID {
+				continue
+			}
+			n, err := s.evaluate(ctx, u, rules, c.OrgID, c.Subject, date, p.PersonID)
+			if err != nil {
+				return sum, err
+			}
+			sum.Raised += n
+		}
 	}
 	rulesTook := time.Since(start)
 	// Detectors: one school-day window per calendar, shared by its units.

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"epiguard/internal/cluster"
@@ -193,27 +192,32 @@ func subjectName(l *catalog, subject string) string {
 	return code
 }
 
-// defaultRuleNames names the shipped cluster rules by code. Saved rules
-// keep the shipped codes, so the names still fit; an unknown code shows
-// as itself.
-var defaultRuleNames = sync.OnceValue(func() map[string][2]string {
+// ruleNames names the cluster rules in force by code, for the alert list
+// and page; a rule saved under a new code is named too. An alert whose
+// rule was since removed shows its code.
+func (s *Server) ruleNames(ctx context.Context) map[string][2]string {
+	rules, _, err := s.alerts.Rules(ctx)
+	if err != nil {
+		s.log.Warn("cluster rules for alert names", "err", err)
+		rules = cluster.DefaultRules()
+	}
 	out := map[string][2]string{}
-	for _, r := range cluster.DefaultRules() {
+	for _, r := range rules {
 		out[r.Code] = [2]string{r.NameZH, r.NameEN}
 	}
 	return out
-})
+}
 
 // codeName names what raised an alert: a rule by its name, a detector by
 // its method.
-func codeName(l *catalog, a *store.Alert) string {
+func codeName(l *catalog, a *store.Alert, names map[string][2]string) string {
 	if a.Source == "detector" {
 		if key := "alert.detector." + a.Code; hasMessage(key) {
 			return l.T(key)
 		}
 		return a.Code
 	}
-	if n, ok := defaultRuleNames()[a.Code]; ok {
+	if n, ok := names[a.Code]; ok {
 		if l.lang == langEN {
 			return n[1]
 		}
@@ -276,8 +280,8 @@ type alertRow struct {
 	Overdue  bool
 }
 
-func (s *Server) alertRow(l *catalog, a *store.Alert) alertRow {
-	row := alertRow{A: a, Title: textOf(l, a.Title, a.TitleEN), Subject: subjectName(l, a.Subject), CodeName: codeName(l, a),
+func (s *Server) alertRow(l *catalog, a *store.Alert, names map[string][2]string) alertRow {
+	row := alertRow{A: a, Title: textOf(l, a.Title, a.TitleEN), Subject: subjectName(l, a.Subject), CodeName: codeName(l, a, names),
 		Value: valueText(l, a), Overdue: s.reportOverdue(a)}
 	if row.Title == "" {
 		row.Title = a.OrgName + " · " + row.Subject
@@ -357,8 +361,9 @@ func (s *Server) pageAlerts(w http.ResponseWriter, r *http.Request, rq *request)
 		return err
 	}
 	l := catalogs[rq.lang]
+	names := s.ruleNames(ctx)
 	for _, a := range list {
-		d.Rows = append(d.Rows, s.alertRow(l, a))
+		d.Rows = append(d.Rows, s.alertRow(l, a, names))
 	}
 	if len(list) == pageSize {
 		d.Next = link(state, list[len(list)-1].ID)
@@ -586,7 +591,7 @@ func (s *Server) showAlert(w http.ResponseWriter, r *http.Request, rq *request, 
 		return err
 	}
 	l := catalogs[rq.lang]
-	d := alertData{alertRow: s.alertRow(l, a), Level: l.T("alert.level." + a.Level), Source: l.T("alert.source." + a.Source),
+	d := alertData{alertRow: s.alertRow(l, a, s.ruleNames(ctx)), Level: l.T("alert.level." + a.Level), Source: l.T("alert.source." + a.Source),
 		Series: series, Events: s.eventViews(l, a), PersonView: sc.PersonLevel, RaisedAt: l.Time(a.CreatedAt.In(s.loc)),
 		CanChange: canChangeAlerts(rq), Form: form, Conclusions: store.AlertConclusions}
 	d.Chart = buildChart(l, a, a.OrgName, d.Subject, series)

@@ -99,7 +99,10 @@ func CheckChannel(ch *store.Channel, cfg ChannelConfig, allowLoopback bool) erro
 	return v.Err()
 }
 
-// Levels of alerts, lowest first; a channel's min_level drops those below.
+// Levels of alerts in the order a channel's min_level filters them, lowest
+// first: the detector's signal, then cluster.Levels, except that a single
+// notifiable case ranks above all — it must be reported at once, so a
+// group set to hear of outbreaks only still hears of it.
 var Levels = []string{"signal", "advice", "cluster", "outbreak", "event", "case"}
 
 func levelRank(l string) int {

@@ -66,8 +66,10 @@ func (s *Server) wrap(rt route) http.Handler {
 
 func (s *Server) authenticate(r *http.Request, rq *request) error {
 	if h := r.Header.Get("Authorization"); h != "" {
-		tok, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok {
+		// The scheme name is case-insensitive (RFC 9110 §11.1), and some
+		// device firmware sends "bearer".
+		scheme, tok, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			return domain.Errorf(domain.EUnauthenticated, "Authorization must be Bearer TOKEN")
 		}
 		tok = strings.TrimSpace(tok)

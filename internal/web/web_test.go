@@ -353,6 +353,15 @@ func TestBearerTokenAndAudit(t *testing.T) {
 		t.Fatalf("bearer read = %v %v", resp.StatusCode, err)
 	}
 	resp.Body.Close()
+	// The scheme name is case-insensitive (RFC 9110 §11.1): devices that
+	// send "bearer" work too.
+	lower, _ := http.NewRequest("GET", req.URL.String(), nil)
+	lower.Header.Set("Authorization", "bearer "+tok.Token)
+	if resp, err := dev.http.Do(lower); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("lower-case bearer read = %v %v", resp.StatusCode, err)
+	} else {
+		resp.Body.Close()
+	}
 	var p domain.Person
 	admin.do("GET", fmt.Sprintf("/api/v1/people/%d?unmask=1", f.people["p1"].ID), nil, &p)
 	if p.IDNumber != f.people["p1"].IDNumber {

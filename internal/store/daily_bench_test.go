@@ -168,6 +168,84 @@ func TestDailySummaryMatchesRecount(t *testing.T) {
 	})
 }
 
+// TestDailySummaryAfterMoves checks the summary where records outnumber
+// people: people who move after checking in leave their records counted
+// in the old unit, whose missing count must stay per unit and never below
+// zero, for every unit and for its parents, whose entries are the sums of
+// their children's.
+func TestDailySummaryAfterMoves(t *testing.T) {
+	small := store.BenchSchool{Grades: 2, Classes: 2, PerClass: 20, Start: "2026-03-02", Days: 6}
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		school, err := db.GenerateBenchmarkSchool(ctx, small, t.Logf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := db.DailySummary(ctx, domain.System(), school.ID, small.Start, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		grade, err := db.DailySummary(ctx, domain.System(), sum.Children[0].OrgID, small.Start, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		from, to := grade.Children[0].OrgID, grade.Children[1].OrgID
+		// All but two of the first class move to the second, ill or not.
+		people, _, err := db.People(ctx, domain.System(), store.PeopleQuery{OrgID: from, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range people[2:] {
+			if _, err := db.UpdatePerson(ctx, domain.System(), p.ID, store.PersonUpdate{OrgID: &to}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		start, _ := time.Parse(time.DateOnly, small.Start)
+		for d := range small.Days {
+			date := start.AddDate(0, 0, d).Format(time.DateOnly)
+			for _, slot := range []string{"", "morning"} {
+				for _, id := range []int64{school.ID, grade.OrgID} {
+					got, err := db.DailySummary(ctx, domain.System(), id, date, slot)
+					if err != nil {
+						t.Fatal(err)
+					}
+					sum := &store.Daily{Abnormal: map[domain.Syndrome]int{}}
+					for _, c := range got.Children {
+						kid, err := db.DailySummary(ctx, domain.System(), c.OrgID, date, slot)
+						if err != nil {
+							t.Fatal(err)
+						}
+						kid.Children = nil
+						if g, w := mustJSON(c), mustJSON(kid); g != w {
+							t.Fatalf("unit %d on %s, slot %q, entry of child %d:\n got %s\nwant %s", id, date, slot, c.OrgID, g, w)
+						}
+						sum.Expected += c.Expected
+						sum.CheckedIn += c.CheckedIn
+						sum.Missing += c.Missing
+						sum.Absent += c.Absent
+						sum.AbsentIll += c.AbsentIll
+						if c.Missing < 0 || c.Absent < 0 {
+							t.Fatalf("unit %d on %s: negative counts %+v", c.OrgID, date, c)
+						}
+					}
+					if got.Expected != sum.Expected || got.CheckedIn != sum.CheckedIn || got.Missing != sum.Missing ||
+						got.Absent != sum.Absent || got.AbsentIll != sum.AbsentIll {
+						t.Fatalf("unit %d on %s, slot %q: %+v, its children add up to %+v", id, date, slot, got, sum)
+					}
+				}
+				// The first class keeps the records of 20 people for 2.
+				c, err := db.DailySummary(ctx, domain.System(), from, date, slot)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.Expected != 2 || c.Missing != 0 {
+					t.Fatalf("class %d on %s, slot %q: expected %d, missing %d; want 2 and 0", from, date, slot, c.Expected, c.Missing)
+				}
+			}
+		}
+	})
+}
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func benchSchoolText() string {

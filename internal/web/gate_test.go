@@ -237,6 +237,12 @@ func TestGateRoles(t *testing.T) {
 				t.Errorf("%s POST /gate/lookup = %d", role, st)
 			}
 		}
+		// The JSON API admits the same roles as the pages.
+		var e struct{ Error struct{ Code string } }
+		apiWant := map[int]int{200: 201, 403: 403}[want]
+		if st := f.signIn(role).do("POST", "/api/v1/gate/scans", map[string]any{"gate": "东门", "external_id": "p1"}, &e); st != apiWant {
+			t.Errorf("%s POST /api/v1/gate/scans = %d %+v, want %d", role, st, e, apiWant)
+		}
 	}
 	if st, _ := f.anon().page("/gate"); st != http.StatusSeeOther {
 		t.Errorf("anonymous /gate = %d", st)

@@ -129,8 +129,7 @@ func (s *Server) gateRoutes() []route {
 
 // gateRole refuses roles that do not work at a gate.
 func gateRole(rq *request) error {
-	switch rq.acc.Role {
-	case domain.RoleGuard, domain.RoleAdmin, domain.RoleHealth:
+	if gateStaff.allowed(rq.acc.Role) {
 		return nil
 	}
 	return domain.Errorf(domain.EForbidden, "%s", catalogs[rq.lang].T("gate.forbidden"))

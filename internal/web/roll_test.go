@@ -180,6 +180,18 @@ func TestRollAccess(t *testing.T) {
 	if st, _ := fc.post(rollPath(c1)+"/zero", url.Values{"slot": {"morning"}}); st != 403 {
 		t.Errorf("guard zero report = %d", st)
 	}
+	// The JSON API keeps illness absences to the same roles as the pages.
+	p1 := f.people["p1"].ID
+	for role, code := range want {
+		c := f.signIn(role)
+		post := map[int]int{200: 201, 403: 403}[code]
+		if st := c.do("POST", "/api/v1/absences", map[string]any{"person_id": p1}, nil); st != post {
+			t.Errorf("%s POST /api/v1/absences = %d, want %d", role, st, post)
+		}
+		if st := c.do("GET", fmt.Sprintf("/api/v1/absences?org=%d", c1.ID), nil, nil); st != code {
+			t.Errorf("%s GET /api/v1/absences = %d, want %d", role, st, code)
+		}
+	}
 	// The roll is for classes and dorm rooms.
 	if st, _ := f.signInForm("health").page(rollPath(s1)); st != 400 {
 		t.Errorf("roll of a school = %d, want 400", st)

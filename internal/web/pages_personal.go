@@ -67,15 +67,26 @@ var _ = addMessages(map[string][2]string{
 	"syn.jaundice":                {"黄疸", "Jaundice"},
 	"syn.respiratory":             {"呼吸道", "Respiratory"},
 	"gate.fever":                  {"门岗测温 %.1f°C，发热", "Fever at the gate: %.1f °C"},
+	"personal.absence":            {"因病请假（因病缺勤登记）", "Report an illness absence"},
+	"personal.absence.hint":       {"生病不能到校时在这里登记，班主任会电话随访；病愈返校时按要求交复课证明。", "Ill and staying at home? Register it here; the class teacher will follow up. Some illnesses need a return certificate."},
+	"personal.absence.start":      {"哪天开始缺勤", "Absent from"},
+	"personal.absence.onset":      {"哪天开始生病", "Ill since"},
+	"personal.absence.symptoms":   {"有哪些症状？", "Which symptoms?"},
+	"personal.absence.doctor":     {"已去医院就诊", "Saw a doctor"},
+	"personal.absence.hospital":   {"就诊医院", "Where"},
+	"personal.absence.diagnosis":  {"医生诊断（知道时填写）", "The doctor's diagnosis, if known"},
+	"personal.absence.submit":     {"提交请假", "Register the absence"},
+	"personal.absence.saved":      {"已登记因病缺勤，班主任会跟进。", "The illness absence is registered; the class teacher will follow up."},
 })
 
 // personalEntry is one person on a personal page.
 type personalEntry struct {
-	Person    *domain.Person
-	Status    status.Result
-	Today     *domain.Checkin
-	Yesterday *domain.Checkin
-	JustSaved bool
+	Person       *domain.Person
+	Status       status.Result
+	Today        *domain.Checkin
+	Yesterday    *domain.Checkin
+	JustSaved    bool
+	JustReported bool // an illness absence was just registered
 }
 
 type personalData struct {
@@ -85,6 +96,7 @@ type personalData struct {
 	Symptoms     []string
 	RequireTemp  bool
 	Today        string
+	Diagnoses    []diagnosisChoice
 }
 
 // requireTemperature is the setting that makes the one-tap check-in ask
@@ -109,10 +121,12 @@ func (s *Server) showPersonal(w http.ResponseWriter, r *http.Request, rq *reques
 	today := s.today()
 	yesterday := s.now().In(s.loc).AddDate(0, 0, -1).Format(time.DateOnly)
 	req, _ := s.db.Setting(r.Context(), settingRequireTemp)
-	d := personalData{Token: token, GuardianName: h.GuardianName, Symptoms: domain.Symptoms, RequireTemp: req == "1", Today: today}
+	d := personalData{Token: token, GuardianName: h.GuardianName, Symptoms: domain.Symptoms, RequireTemp: req == "1", Today: today,
+		Diagnoses: diagnosisChoices(catalogs[rq.lang])}
 	done, _ := strconv.ParseInt(r.URL.Query().Get("done"), 10, 64)
+	reported, _ := strconv.ParseInt(r.URL.Query().Get("reported"), 10, 64)
 	for _, p := range h.People {
-		e := personalEntry{Person: p, JustSaved: p.ID == done}
+		e := personalEntry{Person: p, JustSaved: p.ID == done, JustReported: p.ID == reported}
 		if e.Status, err = s.db.PersonStatus(r.Context(), domain.System(), p.ID, rq.lang); err != nil {
 			return err
 		}
@@ -145,13 +159,7 @@ func (s *Server) pagePersonalSubmit(w http.ResponseWriter, r *http.Request, rq *
 		}
 		return err
 	}
-	personID, _ := strconv.ParseInt(r.PostFormValue("person_id"), 10, 64)
-	var person *domain.Person
-	for _, p := range h.People {
-		if p.ID == personID {
-			person = p
-		}
-	}
+	person := linkPerson(h, r.PostFormValue("person_id"))
 	if person == nil {
 		return s.showPersonal(w, r, rq, fieldErr("person_id", "not a person of this link"))
 	}
@@ -206,6 +214,65 @@ func (s *Server) pagePersonalSubmit(w http.ResponseWriter, r *http.Request, rq *
 		return s.showPersonal(w, r, rq, err)
 	}
 	return seeOther(w, r, fmt.Sprintf("/p/%s?done=%d#p%d", token, person.ID, person.ID))
+}
+
+// linkPerson is the person of the link with the id in the form, or nil.
+func linkPerson(h *store.LinkHolder, formID string) *domain.Person {
+	id, _ := strconv.ParseInt(formID, 10, 64)
+	for _, p := range h.People {
+		if p.ID == id {
+			return p
+		}
+	}
+	return nil
+}
+
+// pagePersonalAbsence takes the illness report of a personal page: the
+// person or a guardian registers an illness absence (SPEC §1, §3.2), which
+// the class teacher then follows up on the absence pages.
+func (s *Server) pagePersonalAbsence(w http.ResponseWriter, r *http.Request, rq *request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
+	token := r.PathValue("token")
+	h, err := s.db.HolderByToken(r.Context(), token)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.ENotFound {
+			return s.render(w, r, rq, http.StatusNotFound, "personal_invalid", "personal.title", nil, nil)
+		}
+		return err
+	}
+	person := linkPerson(h, r.PostFormValue("person_id"))
+	if person == nil {
+		return s.showPersonal(w, r, rq, fieldErr("person_id", "not a person of this link"))
+	}
+	f := r.PostForm
+	today := s.today()
+	a := &domain.Absence{PersonID: person.ID, StartDate: strings.TrimSpace(f.Get("start_date")), OnsetDate: strings.TrimSpace(f.Get("onset_date")),
+		Symptoms: f["symptoms"], SawDoctor: f.Get("saw_doctor") == "1", Hospital: strings.TrimSpace(f.Get("hospital")),
+		Diagnosis: diagnosisForm(f), Note: strings.TrimSpace(f.Get("note")), ReportedBy: person.Name, Source: domain.SourceSelf}
+	if h.GuardianID != 0 {
+		a.ReportedBy, a.Source = h.GuardianName, domain.SourceGuardian
+	}
+	if a.StartDate == "" {
+		a.StartDate = today
+	}
+	// A phone may send the form twice (a double tap, a reload): an open
+	// absence already covering the day is the same illness, not a new one.
+	open, err := s.db.Absences(r.Context(), domain.System(), store.AbsenceQuery{OrgID: person.OrgID, Date: a.StartDate, OpenOnly: true, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	for _, o := range open {
+		if o.PersonID == person.ID {
+			return seeOther(w, r, fmt.Sprintf("/p/%s?reported=%d#p%d", token, person.ID, person.ID))
+		}
+	}
+	if err := s.db.CreateAbsence(r.Context(), domain.System(), a, today); err != nil {
+		if domain.ErrorCode(err) == domain.EInternal {
+			return err
+		}
+		return s.showPersonal(w, r, rq, err)
+	}
+	return seeOther(w, r, fmt.Sprintf("/p/%s?reported=%d#p%d", token, person.ID, person.ID))
 }
 
 // pagePassPNG draws the gate pass of a person of the link: a QR code of a

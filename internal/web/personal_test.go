@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"epiguard/internal/domain"
+	"epiguard/internal/store"
 	"epiguard/internal/testdb"
 )
 
@@ -175,4 +176,51 @@ func TestCheckinAPI(t *testing.T) {
 			t.Fatalf("status = %d %+v", st, status)
 		}
 	})
+}
+
+// TestPersonalPageAbsence checks that a person or guardian reports an
+// illness absence from the personal link (SPEC §1, §3.2), without an
+// account, and that a second tap does not register it twice.
+func TestPersonalPageAbsence(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	c := f.anon()
+	link := f.personalLink(t, "p1")
+	st, body := c.page(link)
+	if st != 200 || !strings.Contains(body, `action="`+link+`/absences"`) {
+		t.Fatalf("personal page = %d, no illness absence form", st)
+	}
+	post := func(v url.Values) (int, string) {
+		resp, err := c.http.PostForm(f.srv.URL+link+"/absences", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b) + resp.Header.Get("Location")
+	}
+	pid := fmt.Sprint(f.people["p1"].ID)
+	if st, _ := post(url.Values{"person_id": {fmt.Sprint(f.people["p2"].ID)}}); st != 400 {
+		t.Fatalf("foreign person = %d", st)
+	}
+	if st, body := post(url.Values{"person_id": {pid}, "onset_date": {"2999-01-01"}}); st != 400 || !strings.Contains(body, "onset_date") {
+		t.Fatalf("onset in the future = %d", st)
+	}
+	report := url.Values{"person_id": {pid}, "symptoms": {"fever", "cough"}, "saw_doctor": {"1"}, "hospital": {"市一医院"}, "diagnosis": {"influenza"}}
+	for i := range 2 {
+		if st, loc := post(report); st != http.StatusSeeOther || !strings.Contains(loc, "reported="+pid) {
+			t.Fatalf("report %d = %d %s", i+1, st, loc)
+		}
+	}
+	list, err := f.db.Absences(context.Background(), domain.System(), store.AbsenceQuery{OrgID: f.orgs["C1"].ID})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("absences after two taps = %d %v, want 1", len(list), err)
+	}
+	a := list[0]
+	if a.PersonID != f.people["p1"].ID || a.Source != "self" || !a.SawDoctor || a.Diagnosis != "influenza" || !a.CertificateRequired {
+		t.Errorf("absence = %+v", a)
+	}
+	_, body = c.page(link + "?reported=" + pid)
+	if !strings.Contains(body, "status-yellow") || !strings.Contains(body, "已登记因病缺勤") {
+		t.Errorf("page after the report lacks the notice or the yellow status:\n%s", body)
+	}
 }

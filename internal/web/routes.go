@@ -115,6 +115,7 @@ func (s *Server) coreRoutes() []route {
 		// Personal link pages (no account: the token is the credential).
 		{"GET", "/p/{token}", public, false, s.pagePersonal},
 		{"POST", "/p/{token}", public, false, s.pagePersonalSubmit},
+		{"POST", "/p/{token}/absences", public, false, s.pagePersonalAbsence},
 		{"GET", "/p/{token}/pass.png", public, false, s.pagePassPNG},
 		{"GET", "/orgs/{id}/daily", signedIn, false, s.pageDaily},
 		{"GET", "/inbox", signedIn, false, s.pageInbox},

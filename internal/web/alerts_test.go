@@ -193,7 +193,7 @@ func TestAlertAPI(t *testing.T) {
 			{map[string]string{"to": "closed", "conclusion": "maybe"}, 400, "conclusion"},
 			{map[string]string{"to": "bogus"}, 400, "to"},
 			{map[string]string{}, 400, "to"},
-			{map[string]any{"to": "acknowledged", "colour": "red"}, 400, "body"},
+			{map[string]any{"to": "acknowledged", "colour": "red"}, 400, "colour"},    // unknown fields are named
 			{map[string]any{"assignee_id": f.accountID("admin")}, 400, "assignee_id"}, // above health's scope
 		} {
 			e = errOut{}

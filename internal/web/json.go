@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -39,19 +40,44 @@ func decodeJSON(r *http.Request, v any) error {
 		var v domain.Validation
 		switch e := err.(type) {
 		case *json.UnmarshalTypeError:
-			v.Add(e.Field, "must be %s", e.Type.String())
+			v.Add(e.Field, "must be %s", jsonKind(e.Type))
 		case *json.SyntaxError:
 			v.Add("body", "malformed JSON at byte %d", e.Offset)
 		default:
-			if err == io.EOF {
+			// encoding/json reports an unknown field only in its message.
+			if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+				v.Add(strings.Trim(name, `"`), "unknown field")
+			} else if err == io.EOF {
 				v.Add("body", "empty body: a JSON object is required")
 			} else {
-				v.Add("body", "%s", err.Error())
+				v.Add("body", "%s", strings.TrimPrefix(err.Error(), "json: "))
 			}
 		}
 		return v.Err()
 	}
 	return nil
+}
+
+// jsonKind names what a Go type accepts in JSON terms, so that an error
+// says "must be a number" rather than "must be float64".
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
 }
 
 // list is the shape of every list answer (SPEC §4.2).

@@ -495,3 +495,31 @@ func TestAPIUnknownPathsAnswerJSON(t *testing.T) {
 		t.Fatalf("text/plain sign-in = %d", resp.StatusCode)
 	}
 }
+
+// TestJSONDecodeErrors checks that a malformed body is reported in the
+// API's terms: the JSON field and what it must be, not Go's types.
+func TestJSONDecodeErrors(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	c := f.signIn("admin")
+	for _, tc := range []struct {
+		body         string
+		field, words string
+	}{
+		{`{"person_id":1,"temperature_c":"hot"}`, "temperature_c", "must be a number"},
+		{`{"person_id":"one"}`, "person_id", "must be an integer"},
+		{`{"person_id":1,"symptoms":"cough"}`, "symptoms", "must be an array"},
+		{`{"person_id":1,"on_campus":"yes"}`, "on_campus", "must be true or false"},
+		{`{"person_id":1,"tempC":36.5}`, "tempC", "unknown field"},
+	} {
+		var e struct {
+			Error struct {
+				Code   string
+				Fields []struct{ Field, Message string }
+			}
+		}
+		if st := c.do("POST", "/api/v1/checkins", json.RawMessage(tc.body), &e); st != 400 || len(e.Error.Fields) != 1 ||
+			e.Error.Fields[0].Field != tc.field || !strings.Contains(e.Error.Fields[0].Message, tc.words) || strings.Contains(e.Error.Fields[0].Message, "json:") {
+			t.Errorf("%s = %d %+v, want 400 on %s: %s", tc.body, st, e, tc.field, tc.words)
+		}
+	}
+}

@@ -13,8 +13,11 @@ func (s *Server) apiAccounts(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
-	n := len(accs)
-	writeJSON(w, http.StatusOK, list[*domain.Account]{Items: accs, Total: &n})
+	page, err := pageOf(r, accs)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, page)
 	return nil
 }
 
@@ -63,8 +66,11 @@ func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	n := len(toks)
-	writeJSON(w, http.StatusOK, list[*domain.APIToken]{Items: toks, Total: &n})
+	page, err := pageOf(r, toks)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, page)
 	return nil
 }
 

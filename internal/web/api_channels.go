@@ -221,16 +221,20 @@ func (s *Server) apiChannels(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
-	items := make([]channelJSON, 0, len(chs))
-	for _, c := range chs {
+	page, err := pageOf(r, chs)
+	if err != nil {
+		return err
+	}
+	// Only the page's channels look up their newest delivery.
+	out := list[channelJSON]{Items: make([]channelJSON, 0, len(page.Items)), Next: page.Next, Total: page.Total}
+	for _, c := range page.Items {
 		cj, err := s.channelJSON(r.Context(), c)
 		if err != nil {
 			return err
 		}
-		items = append(items, cj)
+		out.Items = append(out.Items, cj)
 	}
-	n := len(items)
-	writeJSON(w, http.StatusOK, list[channelJSON]{Items: items, Total: &n})
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -329,17 +333,13 @@ func (s *Server) apiChannelDeliveries(w http.ResponseWriter, r *http.Request, rq
 	if err != nil {
 		return err
 	}
-	limit, err := limitOf(r.URL.Query())
-	if err != nil {
-		return err
-	}
 	if _, err := s.db.Channel(r.Context(), rq.scope(), id); err != nil {
 		return err
 	}
-	ds, err := s.deliveries(r.Context(), id, limit)
+	page, err := pageOfNewest(r, func(n int) ([]store.Delivery, error) { return s.deliveries(r.Context(), id, n) })
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, list[store.Delivery]{Items: ds})
+	writeJSON(w, http.StatusOK, page)
 	return nil
 }

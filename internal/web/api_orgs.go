@@ -17,11 +17,11 @@ func (s *Server) apiOrgs(w http.ResponseWriter, r *http.Request, rq *request) er
 	if err != nil {
 		return err
 	}
-	if orgs == nil {
-		orgs = []*domain.Org{}
+	page, err := pageOf(r, orgs)
+	if err != nil {
+		return err
 	}
-	n := len(orgs)
-	writeJSON(w, http.StatusOK, list[*domain.Org]{Items: orgs, Total: &n})
+	writeJSON(w, http.StatusOK, page)
 	return nil
 }
 

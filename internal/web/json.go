@@ -100,6 +100,71 @@ func limitOf(q url.Values) (int, error) {
 	return n, nil
 }
 
+// offsetOf reads the offset parameter that the next links of pageOf set.
+func offsetOf(q url.Values) (int, error) {
+	s := q.Get("offset")
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fieldErr("offset", "must be an integer of 0 or more")
+	}
+	return n, nil
+}
+
+// pageOf answers one page of a short list that the store reads whole (the
+// units below a unit, the accounts of a scope), in the store's order: the
+// limit parameter and an offset that next carries. An offset, not an id
+// cursor, keeps the documented order (by code, by username); the lists are
+// short and rarely change while someone pages through them.
+func pageOf[T any](r *http.Request, all []T) (list[T], error) {
+	q := r.URL.Query()
+	limit, err := limitOf(q)
+	if err != nil {
+		return list[T]{}, err
+	}
+	offset, err := offsetOf(q)
+	if err != nil {
+		return list[T]{}, err
+	}
+	total := len(all)
+	start := min(offset, total)
+	end := min(start+limit, total)
+	page := list[T]{Items: make([]T, 0, end-start), Total: &total}
+	page.Items = append(page.Items, all[start:end]...)
+	if end < total {
+		page.Next = nextURL(r, "offset", int64(end))
+	}
+	return page, nil
+}
+
+// pageOfNewest answers one page of a list that the store reads newest
+// first up to a count (an inbox, a delivery log): it reads offset+limit+1
+// items and answers those after offset, with a next link when more remain.
+func pageOfNewest[T any](r *http.Request, read func(n int) ([]T, error)) (list[T], error) {
+	q := r.URL.Query()
+	limit, err := limitOf(q)
+	if err != nil {
+		return list[T]{}, err
+	}
+	offset, err := offsetOf(q)
+	if err != nil {
+		return list[T]{}, err
+	}
+	got, err := read(offset + limit + 1)
+	if err != nil {
+		return list[T]{}, err
+	}
+	got = got[min(offset, len(got)):]
+	page := list[T]{Items: make([]T, 0, min(limit, len(got)))}
+	page.Items = append(page.Items, got[:min(limit, len(got))]...)
+	if len(got) > limit {
+		page.Next = nextURL(r, "offset", int64(offset+limit))
+	}
+	return page, nil
+}
+
 func fieldErr(field, format string, args ...any) error {
 	var v domain.Validation
 	v.Add(field, format, args...)

@@ -39,10 +39,18 @@ func (s *Server) pageInboxRead(w http.ResponseWriter, r *http.Request, rq *reque
 }
 
 func (s *Server) apiInbox(w http.ResponseWriter, r *http.Request, rq *request) error {
-	items, unread, err := s.db.Inbox(r.Context(), rq.acc.ID, 100)
+	var unread int
+	page, err := pageOfNewest(r, func(n int) ([]store.InboxItem, error) {
+		items, u, err := s.db.Inbox(r.Context(), rq.acc.ID, n)
+		unread = u
+		return items, err
+	})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next": nil, "total": len(items), "unread": unread})
+	writeJSON(w, http.StatusOK, struct {
+		list[store.InboxItem]
+		Unread int `json:"unread"`
+	}{page, unread})
 	return nil
 }

@@ -523,3 +523,77 @@ func TestJSONDecodeErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestListsPage checks SPEC §4.2 on the lists the store answers whole:
+// they take limit (1 to 1000) and their next links walk every item once.
+func TestListsPage(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	ctx := context.Background()
+	admin := f.signIn("admin")
+	var accs struct{ Items []domain.Account }
+	admin.do("GET", "/api/v1/accounts", nil, &accs)
+	var adminID int64
+	for _, a := range accs.Items {
+		if a.Username == "admin" {
+			adminID = a.ID
+		}
+	}
+	for i := range 3 {
+		n := store.Notification{Channel: "inbox", Target: fmt.Sprintf("account:%d", adminID), Kind: "reminder",
+			Title: fmt.Sprintf("消息%d", i), DedupeKey: fmt.Sprintf("list-test-%d", i)}
+		if _, err := f.db.Enqueue(ctx, []store.Notification{n}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	due, err := f.db.DueNotifications(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range due {
+		if err := f.db.DeliverToInbox(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		path  string
+		limit int
+		want  int
+	}{
+		{fmt.Sprintf("/api/v1/orgs?parent=%d", f.orgs["D1"].ID), 1, 2}, // S1, S2
+		{"/api/v1/accounts", 4, 6},
+		{"/api/v1/inbox", 2, 3},
+	} {
+		seen := map[int64]bool{}
+		next := fmt.Sprintf("%s%slimit=%d", tc.path, map[bool]string{true: "&", false: "?"}[strings.Contains(tc.path, "?")], tc.limit)
+		for pages := 0; next != ""; pages++ {
+			if pages > tc.want {
+				t.Fatalf("%s: more pages than items", tc.path)
+			}
+			var page struct {
+				Items []struct{ ID int64 }
+				Next  *string
+			}
+			if st := admin.do("GET", next, nil, &page); st != 200 || len(page.Items) > tc.limit {
+				t.Fatalf("GET %s = %d with %d items, want at most %d", next, st, len(page.Items), tc.limit)
+			}
+			for _, it := range page.Items {
+				if seen[it.ID] {
+					t.Fatalf("%s: item %d twice", tc.path, it.ID)
+				}
+				seen[it.ID] = true
+			}
+			next = ""
+			if page.Next != nil {
+				next = *page.Next
+			}
+		}
+		if len(seen) != tc.want {
+			t.Errorf("%s: %d items over all pages, want %d", tc.path, len(seen), tc.want)
+		}
+		for _, bad := range []string{"0", "1001", "x"} {
+			if st := admin.do("GET", tc.path+map[bool]string{true: "&", false: "?"}[strings.Contains(tc.path, "?")]+"limit="+bad, nil, nil); st != 400 {
+				t.Errorf("%s with limit=%s = %d, want 400", tc.path, bad, st)
+			}
+		}
+	}
+}

@@ -64,6 +64,16 @@ func (e *env) run(ctx context.Context, db *store.DB, addr string, isDemo bool, s
 	if err != nil {
 		return err
 	}
+	remindTimes, err := e.clockTimes("EPIGUARD_REMIND_TIMES", []string{"08:00", "12:30"})
+	if err != nil {
+		return err
+	}
+	// The detectors run after the morning and noon checks are in, and in
+	// the evening for the day's check-ins from home.
+	detectTimes, err := e.clockTimes("EPIGUARD_DETECT_TIMES", []string{"10:00", "14:30", "21:00"})
+	if err != nil {
+		return err
+	}
 	tuneGC(e.getenv)
 	alerts := &alerting.Service{DB: db, Log: e.log, Loc: loc, Profile: e.getenv("EPIGUARD_POLICY_PROFILE")}
 	db.SetSubjectHook(alerts.Touch)
@@ -90,7 +100,7 @@ func (e *env) run(ctx context.Context, db *store.DB, addr string, isDemo bool, s
 	jobsDone := make(chan struct{})
 	go func() {
 		defer close(jobsDone)
-		e.scheduler(db, loc, alerts, deliverer).Run(jobsCtx)
+		e.scheduler(db, loc, alerts, deliverer, remindTimes, detectTimes).Run(jobsCtx)
 	}()
 	select {
 	case err := <-errc:
@@ -115,25 +125,36 @@ func (e *env) run(ctx context.Context, db *store.DB, addr string, isDemo bool, s
 }
 
 // scheduler returns the background jobs of a server.
-func (e *env) scheduler(db *store.DB, loc *time.Location, alerts *alerting.Service, deliverer *alerting.Deliverer) *jobs.Scheduler {
-	times := strings.Split(e.getenv("EPIGUARD_REMIND_TIMES"), ",")
-	if times[0] == "" {
-		times = []string{"08:00", "12:30"}
-	}
-	// The detectors run after the morning and noon checks are in, and in
-	// the evening for the day's check-ins from home.
-	detectTimes := strings.Split(e.getenv("EPIGUARD_DETECT_TIMES"), ",")
-	if detectTimes[0] == "" {
-		detectTimes = []string{"10:00", "14:30", "21:00"}
-	}
+func (e *env) scheduler(db *store.DB, loc *time.Location, alerts *alerting.Service, deliverer *alerting.Deliverer, remindTimes, detectTimes []string) *jobs.Scheduler {
 	return &jobs.Scheduler{Log: e.log, Now: time.Now, Jobs: []jobs.Job{
 		{Name: "deliver_outbox", Every: 5 * time.Second, Run: jobs.DeliverOutbox(db)},
-		{Name: "remind_missing", Every: time.Minute, Run: jobs.RemindMissing(db, jobs.Reminders{Times: times, Loc: loc})},
+		{Name: "remind_missing", Every: time.Minute, Run: jobs.RemindMissing(db, jobs.Reminders{Times: remindTimes, Loc: loc})},
 		{Name: "refresh_statuses", Every: 10 * time.Minute, Run: jobs.RefreshStatuses(db, loc)},
 		{Name: "deliver_channels", Every: 5 * time.Second, Run: deliverer.Run},
 		{Name: "detect", Every: time.Minute, Run: alerts.Job(detectTimes)},
 		{Name: "escalate_alerts", Every: time.Minute, Run: alerts.Escalate},
 	}}
+}
+
+// clockTimes reads a comma-separated list of times of day ("08:00,12:30")
+// from the environment variable name, or def when it is unset. The jobs
+// compare times as "15:04" strings, so each is written in that form ("8:00"
+// becomes "08:00") and anything else is refused: a mistyped time would
+// otherwise never come, or, with a leading space, be due all day.
+func (e *env) clockTimes(name string, def []string) ([]string, error) {
+	v := e.getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		t, err := time.Parse("15:04", strings.TrimSpace(s))
+		if err != nil {
+			return nil, usagef("%s: %q is not a time of day HH:MM (e.g. %s)", name, s, strings.Join(def, ","))
+		}
+		out = append(out, t.Format("15:04"))
+	}
+	return out, nil
 }
 
 func (e *env) location() (*time.Location, error) {

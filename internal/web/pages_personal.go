@@ -77,7 +77,46 @@ var _ = addMessages(map[string][2]string{
 	"personal.absence.diagnosis":  {"医生诊断（知道时填写）", "The doctor's diagnosis, if known"},
 	"personal.absence.submit":     {"提交请假", "Register the absence"},
 	"personal.absence.saved":      {"已登记因病缺勤，班主任会跟进。", "The illness absence is registered; the class teacher will follow up."},
+	"personal.err":                {"请检查以下填写的内容：", "Please check what you entered:"},
+	"personal.err.temp":           {"请填写 34.0 至 43.0 之间的体温，例如 36.5。", "Enter a temperature between 34.0 and 43.0, such as 36.5."},
+	"personal.err.region":         {"请填写 6 位数字的地区代码（如 330106），或留空。", "Enter a 6-digit region code (such as 330106), or leave it empty."},
+	"personal.err.long":           {"内容过长，请简短一些。", "Too long: please shorten it."},
+	"personal.err.symptoms":       {"请从列表中选择症状。", "Choose the symptoms from the list."},
+	"personal.err.who":            {"打卡人", "Person"},
+	"personal.err.person":         {"此链接中没有这个人，请重新打开链接。", "This person is not on this link: open the link again."},
+	"personal.err.start":          {"请填写缺勤开始的日期。", "Enter the first day of absence."},
+	"personal.err.onset":          {"发病日期不能晚于今天，也不能晚于缺勤开始的日期。", "The illness cannot start after today or after the first day of absence."},
 })
+
+// personalFields name, for each field of the personal page's forms, its
+// label and what a valid value is, as message keys: the domain's messages
+// are the API's English, and this page is for parents on their phones.
+var personalFields = map[string][2]string{
+	"temperature_c": {"personal.temp", "personal.err.temp"},
+	"region_code":   {"personal.region", "personal.err.region"},
+	"address":       {"personal.address", "personal.err.long"},
+	"note":          {"personal.note", "personal.err.long"},
+	"symptoms":      {"personal.symptoms", "personal.err.symptoms"},
+	"person_id":     {"personal.err.who", "personal.err.person"},
+	"start_date":    {"personal.absence.start", "personal.err.start"},
+	"onset_date":    {"personal.absence.onset", "personal.err.onset"},
+}
+
+// personalError says an input error of the personal page in the page's
+// language; other errors pass unchanged.
+func personalError(l *catalog, err error) error {
+	if domain.ErrorCode(err) != domain.EInvalid {
+		return err
+	}
+	out := &domain.Error{Code: domain.EInvalid, Message: l.T("personal.err")}
+	for _, f := range domain.ErrorFields(err) {
+		if k, ok := personalFields[f.Field]; ok {
+			f = domain.FieldError{Field: l.T(k[0]), Message: l.T(k[1])}
+		}
+		out.Fields = append(out.Fields, f)
+	}
+	return out
+}
 
 // personalEntry is one person on a personal page.
 type personalEntry struct {
@@ -143,6 +182,9 @@ func (s *Server) showPersonal(w http.ResponseWriter, r *http.Request, rq *reques
 			}
 		}
 		d.Entries = append(d.Entries, e)
+	}
+	if formErr != nil {
+		formErr = personalError(catalogs[rq.lang], formErr)
 	}
 	return s.render(w, r, rq, http.StatusOK, "personal", "personal.title", d, formErr)
 }

@@ -224,3 +224,48 @@ func TestPersonalPageAbsence(t *testing.T) {
 		t.Errorf("page after the report lacks the notice or the yellow status:\n%s", body)
 	}
 }
+
+// TestPersonalPageErrorsTranslated checks SPEC §7.4 on the page parents
+// use on their phones: a form error reads in the page's language, not in
+// the API's English.
+func TestPersonalPageErrorsTranslated(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	c := f.anon()
+	link := f.personalLink(t, "p1")
+	pid := fmt.Sprint(f.people["p1"].ID)
+	post := func(path string, v url.Values) string {
+		resp, err := c.http.PostForm(f.srv.URL+path, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 400 {
+			t.Fatalf("POST %s = %d, want 400", path, resp.StatusCode)
+		}
+		return string(b)
+	}
+	for _, tc := range []struct {
+		path string
+		form url.Values
+		want string
+	}{
+		{link, url.Values{"person_id": {pid}, "temperature_c": {"45"}}, "34.0 至 43.0"},
+		{link, url.Values{"person_id": {pid}, "temperature_c": {"abc"}}, "36.5"},
+		{link, url.Values{"person_id": {pid}, "region_code": {"12"}}, "6 位"},
+		{link + "/absences", url.Values{"person_id": {pid}, "onset_date": {"2999-01-01"}}, "发病日期"},
+	} {
+		body := post(tc.path, tc.form)
+		if !strings.Contains(body, tc.want) || strings.Contains(body, "invalid input") || strings.Contains(body, "must be") {
+			t.Errorf("%v: error not in Chinese (want %q):\n%s", tc.form, tc.want, body)
+		}
+	}
+	resp, err := c.http.Get(f.srv.URL + "/lang/en?next=" + link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if body := post(link, url.Values{"person_id": {pid}, "temperature_c": {"45"}}); !strings.Contains(body, "between 34.0 and 43.0") {
+		t.Errorf("English error:\n%s", body)
+	}
+}

@@ -263,16 +263,16 @@ func (db *DB) DailyByRecount(ctx context.Context, orgID int64, date, slot string
 		return nil, fmt.Errorf("daily by recount: %w", err)
 	}
 	defer rows.Close()
-	total := newDaily(org, date, slot)
-	byChild := map[int64]*Daily{}
+	total := &Daily{DailyFigures: *newFigures(org, date, slot), Children: []*DailyFigures{}}
+	byChild := map[int64]*DailyFigures{}
 	for _, c := range children {
-		d := newDaily(c, date, slot)
+		d := newFigures(c, date, slot)
 		byChild[c.ID] = d
 		total.Children = append(total.Children, d)
 	}
 	for rows.Next() {
 		var unitID int64
-		d := &Daily{Abnormal: map[domain.Syndrome]int{}}
+		d := &DailyFigures{Abnormal: map[domain.Syndrome]int{}}
 		counts := make([]int, len(domain.AllSyndromes))
 		dest := []any{&unitID, &d.Expected, &d.CheckedIn, &d.Missing, &d.Absent, &d.AbsentIll}
 		for i := range counts {
@@ -291,9 +291,6 @@ func (db *DB) DailyByRecount(ctx context.Context, orgID int64, date, slot string
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("daily by recount: %w", err)
-	}
-	if total.Children == nil {
-		total.Children = []*Daily{}
 	}
 	return total, nil
 }
@@ -317,7 +314,7 @@ func (db *DB) unitPaths(ctx context.Context, org *domain.Org) (map[int64]string,
 	return out, rows.Err()
 }
 
-func (d *Daily) add(x *Daily) {
+func (d *DailyFigures) add(x *DailyFigures) {
 	d.Expected += x.Expected
 	d.CheckedIn += x.CheckedIn
 	d.Missing += x.Missing

@@ -93,7 +93,7 @@ func TestCheckinsStatusAndDaily(t *testing.T) {
 		if d.Expected != 4 || d.CheckedIn != 2 || d.Missing != 1 || d.AbsentIll != 1 || d.Abnormal[domain.SynGI] != 1 || d.Abnormal[domain.SynFever] != 0 {
 			t.Fatalf("daily: %+v", d)
 		}
-		var g1 *store.Daily
+		var g1 *store.DailyFigures
 		for _, c := range d.Children {
 			if c.Code == "S1G1" {
 				g1 = c

@@ -13,6 +13,14 @@ import (
 // accounted for as absent (an absent row in the morning/noon check, or an
 // illness absence covering the date).
 type Daily struct {
+	DailyFigures
+	// Children has one entry per child unit, and is [] for a unit
+	// without any: SPEC §4.2 lists the field for every summary.
+	Children []*DailyFigures `json:"children"`
+}
+
+// DailyFigures are one unit's figures in a summary.
+type DailyFigures struct {
 	OrgID     int64                   `json:"org_id"`
 	Code      string                  `json:"code"`
 	Name      string                  `json:"name"`
@@ -25,11 +33,10 @@ type Daily struct {
 	Absent    int                     `json:"absent"`
 	Abnormal  map[domain.Syndrome]int `json:"abnormal"`
 	AbsentIll int                     `json:"absent_ill"`
-	Children  []*Daily                `json:"children,omitempty"`
 }
 
-func newDaily(o *domain.Org, date, slot string) *Daily {
-	d := &Daily{OrgID: o.ID, Code: o.Code, Name: o.Name, Kind: o.Kind, Date: date, Slot: slot, Abnormal: map[domain.Syndrome]int{}}
+func newFigures(o *domain.Org, date, slot string) *DailyFigures {
+	d := &DailyFigures{OrgID: o.ID, Code: o.Code, Name: o.Name, Kind: o.Kind, Date: date, Slot: slot, Abnormal: map[domain.Syndrome]int{}}
 	for _, s := range domain.AllSyndromes {
 		d.Abnormal[s] = 0
 	}
@@ -47,7 +54,7 @@ type unitShare struct {
 // addUnit adds a unit's share to d. Missing is worked out per unit and
 // never below zero: a person who moves after checking in leaves the record
 // counted in the old unit, which may then have more records than people.
-func (d *Daily) addUnit(u *unitShare) {
+func (d *DailyFigures) addUnit(u *unitShare) {
 	d.Expected += u.expected
 	d.CheckedIn += u.checkedIn
 	d.Missing += max(0, u.expected-u.recorded-u.illUnrecorded)
@@ -105,10 +112,10 @@ func (db *DB) DailySummary(ctx context.Context, sc domain.Scope, orgID int64, da
 	if ill.err != nil {
 		return nil, ill.err
 	}
-	total := newDaily(org, date, slot)
-	byChild := map[int64]*Daily{}
+	total := &Daily{DailyFigures: *newFigures(org, date, slot), Children: []*DailyFigures{}}
+	byChild := map[int64]*DailyFigures{}
 	for _, c := range children {
-		d := newDaily(c, date, slot)
+		d := newFigures(c, date, slot)
 		byChild[c.ID] = d
 		total.Children = append(total.Children, d)
 	}
@@ -118,9 +125,6 @@ func (db *DB) DailySummary(ctx context.Context, sc domain.Scope, orgID int64, da
 		if child := childOf(u.path, children); child != nil {
 			byChild[child.ID].addUnit(u)
 		}
-	}
-	if total.Children == nil {
-		total.Children = []*Daily{}
 	}
 	return total, nil
 }

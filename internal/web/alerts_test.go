@@ -406,3 +406,37 @@ func TestBrowserAlertAndChannelPages(t *testing.T) {
 		browsertest.Axe(t, tab)
 	})
 }
+
+// TestAlertPagesHideCaseNamesFromViewers: a single-case alert is titled
+// with the person's name, and a viewer without person-level access (the
+// district bureau) must see the unit and the disease only (SPEC §1, §6).
+func TestAlertPagesHideCaseNamesFromViewers(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	p1 := f.people["p1"]
+	day := rollDay()
+	a := &store.Alert{OrgID: f.orgs["C1"].ID, Subject: "disease:influenza", Source: "rule", Code: "notifiable_case", Level: "case",
+		FirstDate: day, LastDate: day, WindowDays: 1, Value: 1, Threshold: 1,
+		Title: p1.Name + "（C1名）：流行性感冒病例", TitleEN: p1.Name + "（C1名）: a case of influenza"}
+	res, err := f.db.RaiseAlert(context.Background(), a, []store.AlertPerson{{PersonID: p1.ID, Date: day}}, day, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/alerts/%d", res.Alert.ID)
+
+	viewer := f.rollClient("viewer")
+	for _, p := range []string{"/alerts", path} {
+		st, body := viewer.page(p)
+		if st != 200 {
+			t.Fatalf("viewer %s = %d", p, st)
+		}
+		if strings.Contains(body, p1.Name) {
+			t.Errorf("viewer %s shows the case's name %q", p, p1.Name)
+		}
+		if !strings.Contains(body, "C1名：1 例流行性感冒病例") {
+			t.Errorf("viewer %s lacks the unit-level title", p)
+		}
+	}
+	if _, body := f.rollClient("health").page(path); !strings.Contains(body, p1.Name+"（C1名）：流行性感冒病例") {
+		t.Error("the health officer's alert page lacks the case's own title")
+	}
+}

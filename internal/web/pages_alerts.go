@@ -39,6 +39,7 @@ var _ = addMessages(map[string][2]string{
 	"alert.nav":                           {"预警", "Alerts"},
 	"alert.nav.badge":                     {"（%d 条未关闭）", " (%d active)"},
 	"alert.title":                         {"预警", "Alerts"},
+	"alert.title.case":                    {"%s：1 例%s病例", "%s: a case of %s"},
 	"alert.detail":                        {"预警详情", "Alert"},
 	"alert.tabs":                          {"按状态筛选", "Filter by state"},
 	"alert.tab.active":                    {"未关闭", "Active"},
@@ -192,25 +193,33 @@ func subjectName(l *catalog, subject string) string {
 	return code
 }
 
-// ruleNames names the cluster rules in force by code, for the alert list
-// and page; a rule saved under a new code is named too. An alert whose
-// rule was since removed shows its code.
-func (s *Server) ruleNames(ctx context.Context) map[string][2]string {
+// ruleInfo is what the alert pages need of a cluster rule.
+type ruleInfo struct {
+	Name [2]string // Chinese, English
+	// Person marks a rule about a single case, whose alert titles name
+	// the person.
+	Person bool
+}
+
+// ruleNames describes the cluster rules in force by code, for the alert
+// list and page; a rule saved under a new code is named too. An alert
+// whose rule was since removed shows its code.
+func (s *Server) ruleNames(ctx context.Context) map[string]ruleInfo {
 	rules, _, err := s.alerts.Rules(ctx)
 	if err != nil {
 		s.log.Warn("cluster rules for alert names", "err", err)
 		rules = cluster.DefaultRules()
 	}
-	out := map[string][2]string{}
+	out := map[string]ruleInfo{}
 	for _, r := range rules {
-		out[r.Code] = [2]string{r.NameZH, r.NameEN}
+		out[r.Code] = ruleInfo{Name: [2]string{r.NameZH, r.NameEN}, Person: r.Applies(cluster.KindPerson)}
 	}
 	return out
 }
 
 // codeName names what raised an alert: a rule by its name, a detector by
 // its method.
-func codeName(l *catalog, a *store.Alert, names map[string][2]string) string {
+func codeName(l *catalog, a *store.Alert, names map[string]ruleInfo) string {
 	if a.Source == "detector" {
 		if key := "alert.detector." + a.Code; hasMessage(key) {
 			return l.T(key)
@@ -219,9 +228,9 @@ func codeName(l *catalog, a *store.Alert, names map[string][2]string) string {
 	}
 	if n, ok := names[a.Code]; ok {
 		if l.lang == langEN {
-			return n[1]
+			return n.Name[1]
 		}
-		return n[0]
+		return n.Name[0]
 	}
 	return a.Code
 }
@@ -280,9 +289,14 @@ type alertRow struct {
 	Overdue  bool
 }
 
-func (s *Server) alertRow(l *catalog, a *store.Alert, names map[string][2]string) alertRow {
+func (s *Server) alertRow(l *catalog, sc domain.Scope, a *store.Alert, names map[string]ruleInfo) alertRow {
 	row := alertRow{A: a, Title: textOf(l, a.Title, a.TitleEN), Subject: subjectName(l, a.Subject), CodeName: codeName(l, a, names),
 		Value: valueText(l, a), Overdue: s.reportOverdue(a)}
+	if a.Source == "rule" && names[a.Code].Person && !sc.PersonLevel {
+		// A single case's title names the person; an account without
+		// person-level access (a district viewer) sees aggregates only.
+		row.Title = l.F("alert.title.case", a.OrgName, row.Subject)
+	}
 	if row.Title == "" {
 		row.Title = a.OrgName + " · " + row.Subject
 	}
@@ -363,7 +377,7 @@ func (s *Server) pageAlerts(w http.ResponseWriter, r *http.Request, rq *request)
 	l := catalogs[rq.lang]
 	names := s.ruleNames(ctx)
 	for _, a := range list {
-		d.Rows = append(d.Rows, s.alertRow(l, a, names))
+		d.Rows = append(d.Rows, s.alertRow(l, rq.scope(), a, names))
 	}
 	if len(list) == pageSize {
 		d.Next = link(state, list[len(list)-1].ID)
@@ -591,7 +605,7 @@ func (s *Server) showAlert(w http.ResponseWriter, r *http.Request, rq *request, 
 		return err
 	}
 	l := catalogs[rq.lang]
-	d := alertData{alertRow: s.alertRow(l, a, s.ruleNames(ctx)), Level: l.T("alert.level." + a.Level), Source: l.T("alert.source." + a.Source),
+	d := alertData{alertRow: s.alertRow(l, sc, a, s.ruleNames(ctx)), Level: l.T("alert.level." + a.Level), Source: l.T("alert.source." + a.Source),
 		Series: series, Events: s.eventViews(l, a), PersonView: sc.PersonLevel, RaisedAt: l.Time(a.CreatedAt.In(s.loc)),
 		CanChange: canChangeAlerts(rq), Form: form, Conclusions: store.AlertConclusions}
 	d.Chart = buildChart(l, a, a.OrgName, d.Subject, series)

@@ -112,10 +112,12 @@ func signInUI(t *testing.T, tab context.Context, base, user string) {
 }
 
 // noHorizontalScroll fails if the page is wider than the viewport, the
-// usual way a layout breaks on a phone.
+// usual way a layout breaks on a phone. It compares with clientWidth, the
+// viewport's own width: a phone zooms a too-wide page out until it fits,
+// and then innerWidth grows with the page.
 func noHorizontalScroll(t *testing.T, tab context.Context, what string) {
 	t.Helper()
-	over, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+	over, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
 	if err != nil {
 		t.Fatal(err)
 	}

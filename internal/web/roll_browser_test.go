@@ -12,6 +12,7 @@ import (
 
 	"epiguard/internal/browsertest"
 	"epiguard/internal/domain"
+	"epiguard/internal/store"
 )
 
 // rollRowView is what the test reads of one row of the roll grid.
@@ -187,5 +188,36 @@ func auditRollPages(t *testing.T, tab context.Context, base string, classID int6
 			t.Fatal(err)
 		}
 		browsertest.Axe(t, tab)
+	}
+}
+
+// TestBrowserStaffPagesOnNarrowPhone opens the class teacher's roll and a
+// health officer's alert on a 360 px phone (SPEC §7.4). Wide tables scroll
+// inside their frame; the page itself must not grow wider than the phone,
+// or the phone zooms the whole page out to fit.
+func TestBrowserStaffPagesOnNarrowPhone(t *testing.T) {
+	base, db := demoServer(t)
+	ctx := context.Background()
+	class, err := db.OrgByCode(ctx, domain.System(), "SYZX-G1-C01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := db.Alerts(ctx, adminScope(t, db), store.AlertQuery{State: store.AlertOpen, Limit: 1})
+	if err != nil || len(alerts) == 0 {
+		t.Fatalf("demo alerts: %d, %v", len(alerts), err)
+	}
+	narrow := browsertest.Viewport{Width: 360, Height: 740, Mobile: true}
+	for _, c := range []struct{ user, path string }{
+		{"teacher", fmt.Sprintf("/orgs/%d/roll", class.ID)},
+		{"health", fmt.Sprintf("/alerts/%d", alerts[0].ID)},
+	} {
+		t.Run(c.user, func(t *testing.T) {
+			tab := browser.Tab(t, narrow)
+			signInUI(t, tab, base, c.user)
+			if err := chromedp.Do(tab, chromedp.Navigate(base+c.path)); err != nil {
+				t.Fatal(err)
+			}
+			noHorizontalScroll(t, tab, c.path)
+		})
 	}
 }

@@ -178,6 +178,17 @@ func (s *Server) showOrg(w http.ResponseWriter, r *http.Request, rq *request, fo
 		lines = append(lines, rp.Role+","+rp.Name+","+rp.Phone)
 	}
 	d.RespText = strings.Join(lines, "\n")
+	if !d.CanEdit {
+		// Phone numbers are shown masked (SPEC §7.3); only the admin, who
+		// keeps these entries in the form below, sees them whole.
+		masked := make([]domain.Responsible, len(org.Responsible))
+		for i, rp := range org.Responsible {
+			rp.Phone = domain.MaskPhone(rp.Phone)
+			masked[i] = rp
+		}
+		org.Responsible = masked
+		d.RespText = ""
+	}
 	return s.render(w, r, rq, http.StatusOK, "org", "orgs.title", d, formErr)
 }
 
@@ -285,6 +296,8 @@ type personData struct {
 	OrgCode   string
 	New       bool
 	Kinds     []domain.PersonKind
+	// InScope holds the units of the memberships the account may open.
+	InScope map[int64]bool
 }
 
 func (s *Server) pagePerson(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -306,6 +319,16 @@ func (s *Server) showPerson(w http.ResponseWriter, r *http.Request, rq *request,
 		Kinds: []domain.PersonKind{domain.Student, domain.Staff, domain.Resident, domain.Visitor}}
 	if o, err := s.db.Org(r.Context(), domain.System(), p.OrgID); err == nil {
 		d.OrgCode = o.Code
+	}
+	// A teacher sees a pupil whose dorm room lies outside the class: its
+	// name is shown, but a link would only lead to "not found".
+	d.InScope = map[int64]bool{}
+	for _, m := range p.Memberships {
+		if _, err := s.db.Org(r.Context(), sc, m.OrgID); err == nil {
+			d.InScope[m.OrgID] = true
+		} else if domain.ErrorCode(err) != domain.ENotFound {
+			return err
+		}
 	}
 	return s.render(w, r, rq, http.StatusOK, "person", "people.title", d, formErr)
 }

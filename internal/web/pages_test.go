@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"epiguard/internal/domain"
+	"epiguard/internal/store"
 	"epiguard/internal/testdb"
 	"epiguard/internal/web"
 )
@@ -99,6 +102,50 @@ func TestPagesMaskAndEnglish(t *testing.T) {
 	_, body = c.page("/people")
 	if !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, "People") {
 		t.Fatal("English not selected")
+	}
+}
+
+// TestOrgPageMasksResponsiblePhones: a unit's responsible persons are
+// listed with their phone numbers masked, as every phone number on screen
+// (SPEC §7.3), for every role but the admin who keeps them.
+func TestOrgPageMasksResponsiblePhones(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	c1 := f.orgs["C1"]
+	resp := []domain.Responsible{{Role: "班主任", Name: "夏老师", Phone: "13800138000"}}
+	if _, err := f.db.UpdateOrg(context.Background(), domain.System(), c1.ID, store.OrgUpdate{Responsible: &resp}); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/orgs/%d", c1.ID)
+	for _, user := range []string{"viewer", "teacher", "health"} {
+		st, body := f.signInForm(user).page(path)
+		if st != 200 || !strings.Contains(body, "夏老师") {
+			t.Fatalf("%s: unit page = %d, or without its responsible person", user, st)
+		}
+		if strings.Contains(body, "13800138000") || !strings.Contains(body, "138****8000") {
+			t.Errorf("%s: the responsible person's phone is not masked", user)
+		}
+	}
+	if _, body := f.signInForm("admin").page(path); !strings.Contains(body, "13800138000") {
+		t.Error("the admin's edit form lacks the phone number to keep")
+	}
+}
+
+// TestPersonPageLinksOnlyUnitsInScope: a class teacher opens a pupil whose
+// dorm room belongs to another part of the school; the room is named but
+// not linked, since its page would answer "not found".
+func TestPersonPageLinksOnlyUnitsInScope(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	p1, room := f.people["p1"], f.orgs["S2"]
+	if err := f.db.SetMembership(context.Background(), domain.System(), p1.ID, room.ID, "", false); err != nil {
+		t.Fatal(err)
+	}
+	link := fmt.Sprintf(`href="/orgs/%d"`, room.ID)
+	_, body := f.signInForm("teacher").page(fmt.Sprintf("/people/%d", p1.ID))
+	if !strings.Contains(body, room.Name) || strings.Contains(body, link) {
+		t.Error("the teacher's person page links a unit outside the teacher's scope, or omits it")
+	}
+	if _, body = f.signInForm("admin").page(fmt.Sprintf("/people/%d", p1.ID)); !strings.Contains(body, link) {
+		t.Error("the admin's person page does not link the unit in scope")
 	}
 }
 

@@ -149,6 +149,35 @@ func TestPersonPageLinksOnlyUnitsInScope(t *testing.T) {
 	}
 }
 
+// TestNavMarksOneEntryCurrent: the roll and the completion summary live
+// under /orgs/, but only their own entry is the current page.
+func TestNavMarksOneEntryCurrent(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	c1 := f.orgs["C1"]
+	tc := f.signInForm("teacher")
+	for path, want := range map[string]string{
+		fmt.Sprintf("/orgs/%d/roll", c1.ID):  fmt.Sprintf(`href="/orgs/%d/roll" aria-current="page"`, c1.ID),
+		fmt.Sprintf("/orgs/%d/daily", c1.ID): fmt.Sprintf(`href="/orgs/%d/daily" aria-current="page"`, c1.ID),
+		fmt.Sprintf("/orgs/%d", c1.ID):       `href="/orgs" aria-current="page"`,
+	} {
+		_, body := tc.page(path)
+		nav, _, _ := strings.Cut(body, "</nav>")
+		if n := strings.Count(nav, `aria-current="page"`); n != 1 || !strings.Contains(nav, want) {
+			t.Errorf("%s: %d current entries in the navigation, want only %s", path, n, want)
+		}
+	}
+}
+
+// TestNotFoundPageSpeaksThePageLanguage: the error page of a unit out of
+// scope says so in Chinese, without the store's English message.
+func TestNotFoundPageSpeaksThePageLanguage(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	st, body := f.signInForm("teacher").page(fmt.Sprintf("/orgs/%d", f.orgs["C2"].ID))
+	if st != 404 || !strings.Contains(body, "未找到") || strings.Contains(body, "not found") {
+		t.Errorf("not-found page = %d, or not in Chinese only", st)
+	}
+}
+
 func TestPageFormsWithCSRF(t *testing.T) {
 	f := newFixture(t, testdb.SQLite(t))
 	c := f.signInForm("admin")

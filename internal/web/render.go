@@ -138,9 +138,18 @@ func (s *Server) nav(ctx context.Context, rq *request, path string) []navItem {
 		items = append(items, navItem{Href: "/accounts", Key: "nav.accounts"}, navItem{Href: "/tokens", Key: "nav.tokens"},
 			navItem{Href: "/rules", Key: "nav.rules"}, navItem{Href: "/cluster-rules", Key: "crules.nav"}, navItem{Href: "/channels", Key: "channel.nav"}, navItem{Href: "/audit", Key: "nav.audit"})
 	}
+	// Only the entry that matches the path most closely is current: the
+	// roll (/orgs/4/roll) lies under the org tree (/orgs) too, and two
+	// current entries tell neither the eye nor a screen reader where it is.
+	best, bestLen := -1, 0
 	for i := range items {
 		h, _, _ := strings.Cut(items[i].Href, "?")
-		items[i].Current = path == h || (h != "/" && strings.HasPrefix(path, h+"/"))
+		if (path == h || (h != "/" && strings.HasPrefix(path, h+"/"))) && len(h) > bestLen {
+			best, bestLen = i, len(h)
+		}
+	}
+	if best >= 0 {
+		items[best].Current = true
 	}
 	return items
 }
@@ -193,6 +202,12 @@ type errorPage struct {
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, rq *request, status int, err error) {
 	l := catalogs[rq.lang]
 	data := errorPage{Status: status, Heading: l.T(fmt.Sprintf("error.%d", status))}
+	switch domain.ErrorCode(err) {
+	case domain.ENotFound, domain.EForbidden, domain.EUnauthenticated:
+		// The heading says it in the page's language; the store's message
+		// ("org unit 109 not found") is English and adds nothing.
+		err = nil
+	}
 	if rerr := s.render(w, r, rq, status, "error", "error.title", data, err); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		http.Error(w, http.StatusText(status), status)

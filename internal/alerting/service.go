@@ -135,11 +135,6 @@ func (u *units) org(ctx context.Context, id int64) (*domain.Org, error) {
 	return o, nil
 }
 
-// schoolKinds are the unit kinds that follow a school calendar when no
-// calendar is stored: everything at or below a school. Streets,
-// communities and the rest count every day.
-var schoolKinds = []domain.OrgKind{"school", "campus", "grade", "class", "dorm_building", "dorm_room", "department"}
-
 // calendar returns the calendar that holds for a unit: its own or its
 // nearest ancestor's stored calendar; else, within a school, the default
 // Chinese school calendar; else every day.
@@ -157,7 +152,7 @@ func (u *units) calendar(o *domain.Org) *calendar.Calendar {
 		}
 	}
 	if c == nil {
-		if slices.Contains(schoolKinds, o.Kind) {
+		if o.Kind.InSchool() {
 			if u.national == nil {
 				y := u.s.now().In(u.s.Loc).Year()
 				u.national = calendar.Default(y-1, y+1)

@@ -91,6 +91,13 @@ func seedHistory(ctx context.Context, db *store.DB, logger *slog.Logger, p *plan
 		}
 	}
 
+	// Everyone was registered before the history began, a week before
+	// its first day: the status rules count missed check-ins only from
+	// registration on.
+	if err := db.BackdateRegistrations(ctx, h.cal.days[0].AddDate(0, 0, -7)); err != nil {
+		return nil, err
+	}
+
 	// Day by day, as it happened: the day's check-ins, then what was
 	// registered about absences that day.
 	var importing, absences time.Duration

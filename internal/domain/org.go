@@ -36,6 +36,17 @@ func (k OrgKind) IsPrimary() bool {
 	return false
 }
 
+// InSchool reports whether units of this kind lie inside a school, where
+// school calendars hold: surveillance there counts school days, and
+// nobody is expected to check in during a holiday or a break.
+func (k OrgKind) InSchool() bool {
+	switch k {
+	case "school", "campus", "grade", "class", "dorm_building", "dorm_room", "department":
+		return true
+	}
+	return false
+}
+
 // Org is one unit of the organisation tree.
 type Org struct {
 	ID       int64   `json:"id"`

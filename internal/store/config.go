@@ -38,20 +38,7 @@ type StoredCalendar struct {
 // StoredCalendars returns every stored calendar, for working out which
 // calendar holds for many units at once (NearestCalendar).
 func (db *DB) StoredCalendars(ctx context.Context) ([]StoredCalendar, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT c.org_id, o.path, c.calendar FROM school_calendars c JOIN orgs o ON o.id = c.org_id`)
-	if err != nil {
-		return nil, fmt.Errorf("school calendars: %w", err)
-	}
-	defer rows.Close()
-	var out []StoredCalendar
-	for rows.Next() {
-		var c StoredCalendar
-		if err := rows.Scan(&c.OrgID, &c.Path, &c.Doc); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return storedCalendars(ctx, db.read)
 }
 
 // NearestCalendar picks the calendar of the unit with that path or of its
@@ -84,6 +71,7 @@ func (db *DB) SaveSchoolCalendar(ctx context.Context, sc domain.Scope, orgID int
 	if err != nil {
 		return fmt.Errorf("save school calendar: %w", err)
 	}
+	db.forgetCalendars()
 	return nil
 }
 

@@ -47,7 +47,9 @@ type DB struct {
 	onSubjects SubjectHook
 	// engines caches the compiled status rules.
 	engines engineCache
-	stmts   stmtCache
+	// calendars caches the school calendars for the status facts.
+	calendars calendarCache
+	stmts     stmtCache
 	// group and groupDone run SQLite's group commit (group.go).
 	group     chan groupReq
 	groupDone chan struct{}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"epiguard/internal/calendar"
 	"epiguard/internal/domain"
 	"epiguard/internal/status"
 )
@@ -299,9 +300,14 @@ func factsSince(day time.Time) string {
 // check-ins, and what the check-in path needs besides: one statement reads
 // it all.
 type personState struct {
-	orgID   int64     // primary unit
-	created time.Time // registered at
-	status  storedStatus
+	orgID int64 // primary unit
+	// registered is the date, in the installation's time zone, on which
+	// the person was registered.
+	registered string
+	// calendar says which days the person is expected to check in: their
+	// school's calendar, or nil outside schools (no such days).
+	calendar *calendar.Calendar
+	status   storedStatus
 	// Illness absences of the 60 days up to the day: one still open, one
 	// whose certificate is missing, and the (greatest) diagnosis.
 	absenceOpen, absenceNeedsCert bool
@@ -320,7 +326,7 @@ func (db *DB) personState(ctx context.Context, tx *sql.Tx, personID int64, day t
 	a := args{personID, day.Format(time.DateOnly), day.AddDate(0, 0, -60).Format(time.DateOnly), clientID}
 	// The text depends only on whether sc is the whole installation, so
 	// it is prepared twice at most.
-	q := `SELECT p.org_id, p.created_at, s.level, s.reasons,
+	q := `SELECT p.org_id, p.created_at, po.path, po.kind, s.level, s.reasons,
 		EXISTS (SELECT 1 FROM absences a WHERE a.person_id = p.id AND a.start_date <= $2 AND a.start_date >= $3
 			AND (a.return_date = '' OR a.return_date > $2)),
 		EXISTS (SELECT 1 FROM absences a WHERE a.person_id = p.id AND a.start_date <= $2 AND a.start_date >= $3
@@ -328,13 +334,20 @@ func (db *DB) personState(ctx context.Context, tx *sql.Tx, personID int64, day t
 		COALESCE((SELECT MAX(a.diagnosis) FROM absences a WHERE a.person_id = p.id AND a.start_date <= $2 AND a.start_date >= $3), ''),
 		` + a.personInScope(sc) + `,
 		COALESCE((SELECT checkin_id FROM checkin_clients WHERE client_id = $4), 0)
-		FROM people p LEFT JOIN person_status s ON s.person_id = p.id WHERE p.id = $1`
+		FROM people p JOIN orgs po ON po.id = p.org_id LEFT JOIN person_status s ON s.person_id = p.id WHERE p.id = $1`
 	ps := &personState{}
 	var level, reasons sql.NullString
-	err := db.txQueryRow(ctx, tx, q, a...).Scan(&ps.orgID, &ps.created, &level, &reasons,
+	var created time.Time
+	var path string
+	var kind domain.OrgKind
+	err := db.txQueryRow(ctx, tx, q, a...).Scan(&ps.orgID, &created, &path, &kind, &level, &reasons,
 		&ps.absenceOpen, &ps.absenceNeedsCert, &ps.absenceDiagnosis, &ps.visible, &ps.clientCheckin)
 	if err != nil {
 		return nil, fmt.Errorf("state of person %d: %w", personID, err)
+	}
+	ps.registered = created.In(db.loc).Format(time.DateOnly)
+	if ps.calendar, err = db.schoolCalendar(ctx, tx, path, kind); err != nil {
+		return nil, err
 	}
 	ps.status = storedStatus{Level: status.Green}
 	if level.Valid {
@@ -416,13 +429,20 @@ func factsOf(day time.Time, recs []*domain.Checkin, ps *personState) status.Fact
 		}
 		f.Syndromes = union(f.Syndromes, syns)
 	}
-	// Missed school days: weekdays before today without any check-in,
-	// counted back until one has one. The school calendar (holidays,
-	// make-up days) refines this when it arrives. Dates parse to UTC
-	// midnights, where every day has 24 hours.
-	for k := int64(1); k < factsDays; k++ {
+	// Missed school days: the school days of the person's school calendar
+	// (no holidays, breaks or closures; make-up days count) before today
+	// without a check-in, counted back until one with a check-in, and
+	// never before they were registered. Outside schools there are no
+	// school days: residents check in when a campaign or a quarantine
+	// asks them to, not daily. Dates parse to UTC midnights, where every
+	// day has 24 hours.
+	for k := int64(1); ps.calendar != nil && k < factsDays; k++ {
 		d := day.Add(-time.Duration(k) * 24 * time.Hour)
-		if wd := d.Weekday(); wd == time.Saturday || wd == time.Sunday {
+		date := d.Format(time.DateOnly)
+		if date <= ps.registered {
+			break
+		}
+		if !ps.calendar.IsSchoolDay(date) {
 			continue
 		}
 		if slices.Contains(checked, d.Unix()/secondsPerDay) {
@@ -430,30 +450,8 @@ func factsOf(day time.Time, recs []*domain.Checkin, ps *personState) status.Fact
 		}
 		f.MissedSchoolDays++
 	}
-	// Nobody misses check-ins from before they were registered. Someone
-	// registered before the days looked at has more weekdays since than
-	// the count can reach, so only the recently registered need counting.
-	if created := ps.created.Format(time.DateOnly); created >= since {
-		f.MissedSchoolDays = min(f.MissedSchoolDays, weekdaysBetween(created, today))
-	}
 	f.AbsenceOpen, f.AbsenceNeedsCertificate, f.AbsenceDiagnosis = ps.absenceOpen, ps.absenceNeedsCert, ps.absenceDiagnosis
 	return f
-}
-
-// weekdaysBetween counts the weekdays after from up to, not including, to.
-func weekdaysBetween(from, to string) int {
-	a, err1 := parseDate(from)
-	b, err2 := parseDate(to)
-	if err1 != nil || err2 != nil {
-		return 0
-	}
-	n := 0
-	for d := a.AddDate(0, 0, 1); d.Before(b); d = d.AddDate(0, 0, 1) {
-		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
-			n++
-		}
-	}
-	return n
 }
 
 func union(a, b []string) []string {

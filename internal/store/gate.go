@@ -39,6 +39,9 @@ func (db *DB) RecordGateScan(ctx context.Context, s *domain.GateScan, replayKey 
 	if s.At.IsZero() {
 		s.At = db.now()
 	}
+	// Stored in UTC: SQLite compares times as text, so the gate log's day
+	// bounds (GateLog) must be written in the same zone as the scans.
+	s.At = s.At.UTC()
 	reasons := "[]"
 	var added []string
 	date := s.At.In(db.loc).Format(time.DateOnly)
@@ -54,7 +57,7 @@ func (db *DB) RecordGateScan(ctx context.Context, s *domain.GateScan, replayKey 
 			if n > 0 {
 				return ErrPassUsed
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO pass_uses (replay_key, expires_at) VALUES ($1, $2)`, replayKey, passExpires); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO pass_uses (replay_key, expires_at) VALUES ($1, $2)`, replayKey, passExpires.UTC()); err != nil {
 				return err
 			}
 		}
@@ -97,7 +100,7 @@ func (db *DB) GateLog(ctx context.Context, sc domain.Scope, date string, loc *ti
 		FROM gate_scans g JOIN orgs o ON o.id = g.org_id
 		LEFT JOIN people p ON p.id = g.person_id LEFT JOIN visitors v ON v.id = g.visitor_id
 		WHERE o.path >= $1 AND o.path < $2 AND g.at >= $3 AND g.at < $4 ORDER BY g.id DESC LIMIT $5`,
-		sc.Path, domain.UpperBound(sc.Path), day, day.AddDate(0, 0, 1), limit)
+		sc.Path, domain.UpperBound(sc.Path), day.UTC(), day.AddDate(0, 0, 1).UTC(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("gate log: %w", err)
 	}

@@ -335,4 +335,12 @@ func TestSingleCaseInDailyPass(t *testing.T) {
 	if err != nil || len(as) != 1 || as[0].Code != "notifiable_case" || as[0].Subject != "disease:measles" {
 		t.Fatalf("alerts: %+v %v", as, err)
 	}
+	// Its texts go to group robots and to viewers: they name the unit,
+	// never the person, who is listed apart for those who may see them.
+	a := as[0]
+	for _, text := range []string{a.Title, a.TitleEN, string(a.Detail)} {
+		if strings.Contains(text, p.Name) || !strings.Contains(text, o.Name) {
+			t.Errorf("single-case text %q: want the unit %q, not the person %q", text, o.Name, p.Name)
+		}
+	}
 }

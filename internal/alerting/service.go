@@ -296,9 +296,10 @@ func (s *Service) evaluate(ctx context.Context, u *units, rules []cluster.Rule, 
 		if w.Count == 0 {
 			continue
 		}
-		if kind == cluster.KindPerson {
-			w.UnitName = self.Name + "（" + o.Name + "）"
-		}
+		// A single case's alert names the unit, not the person: its text
+		// goes to group robots and e-mail, and to accounts without
+		// person-level access; the people behind an alert are listed
+		// apart, for those who may see them.
 		if r.Threshold.New {
 			prev, err := u.calendar(o).SchoolDaysBack(date, 2)
 			if err == nil && len(prev) == 2 {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -438,5 +439,18 @@ func TestAlertPagesHideCaseNamesFromViewers(t *testing.T) {
 	}
 	if _, body := f.rollClient("health").page(path); !strings.Contains(body, p1.Name+"（C1名）：流行性感冒病例") {
 		t.Error("the health officer's alert page lacks the case's own title")
+	}
+	// The JSON API follows the same rule, title and detail alike.
+	for _, p := range []string{"/api/v1/alerts", fmt.Sprintf("/api/v1/alerts/%d", res.Alert.ID)} {
+		var raw json.RawMessage
+		if st := f.signIn("viewer").do("GET", p, nil, &raw); st != 200 {
+			t.Fatalf("viewer GET %s = %d", p, st)
+		}
+		if body := string(raw); strings.Contains(body, p1.Name) || !strings.Contains(body, "C1名：1 例流行性感冒病例") {
+			t.Errorf("viewer GET %s: %s", p, body)
+		}
+		if st := f.signIn("health").do("GET", p, nil, &raw); st != 200 || !strings.Contains(string(raw), p1.Name) {
+			t.Errorf("health GET %s = %d: the case's own title is missing", p, st)
+		}
 	}
 }

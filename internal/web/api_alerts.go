@@ -1,8 +1,10 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 
+	"epiguard/internal/domain"
 	"epiguard/internal/store"
 )
 
@@ -47,8 +49,9 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request, rq *request) 
 		return err
 	}
 	out := list[alertJSON]{Items: make([]alertJSON, 0, len(alerts))}
+	names := s.ruleNames(r.Context())
 	for _, a := range alerts {
-		out.Items = append(out.Items, alertJSON{a, s.reportOverdue(a)})
+		out.Items = append(out.Items, alertJSON{s.alertFor(rq.scope(), a, names), s.reportOverdue(a)})
 	}
 	if len(alerts) == limit {
 		out.Next = nextURL(r, "before", alerts[len(alerts)-1].ID)
@@ -96,7 +99,7 @@ func (s *Server) writeAlert(w http.ResponseWriter, r *http.Request, rq *request,
 	if err != nil {
 		return err
 	}
-	out := alertDetailJSON{alertJSON: alertJSON{a, s.reportOverdue(a)}, Series: series}
+	out := alertDetailJSON{alertJSON: alertJSON{s.alertFor(rq.scope(), a, s.ruleNames(r.Context())), s.reportOverdue(a)}, Series: series}
 	if rq.scope().PersonLevel {
 		people := a.People
 		if people == nil {
@@ -106,4 +109,24 @@ func (s *Server) writeAlert(w http.ResponseWriter, r *http.Request, rq *request,
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// alertFor returns the alert as an account of scope sc may read it. An
+// alert about a single case raised before its texts named the unit only
+// named the person in its title and detail; an account without
+// person-level access gets them without the name.
+func (s *Server) alertFor(sc domain.Scope, a *store.Alert, names map[string]ruleInfo) *store.Alert {
+	if sc.PersonLevel || a.Source != "rule" || !names[a.Code].Person {
+		return a
+	}
+	c := *a
+	zh, en := catalogs[langZH], catalogs[langEN]
+	c.Title = zh.F("alert.title.case", a.OrgName, subjectName(zh, a.Subject))
+	c.TitleEN = en.F("alert.title.case", a.OrgName, subjectName(en, a.Subject))
+	var detail map[string]any
+	if json.Unmarshal(a.Detail, &detail) == nil {
+		detail["text_zh"], detail["text_en"] = c.Title, c.TitleEN
+		c.Detail, _ = json.Marshal(detail)
+	}
+	return &c
 }

@@ -44,7 +44,19 @@ func (db *DB) CreateAbsence(ctx context.Context, sc domain.Scope, a *domain.Abse
 	now := db.now()
 	var added []string
 	err := db.transact(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO absences (person_id, start_date, onset_date, symptoms, saw_doctor, hospital, diagnosis,
+		// One illness, one absence: a second registration of the same
+		// days (two staff, or a parent and a teacher, or a form sent
+		// twice) would count the person twice in follow-ups and reports.
+		var open int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM absences WHERE person_id = $1 AND start_date <= $2
+			AND (return_date = '' OR return_date > $2) ORDER BY id LIMIT 1`, a.PersonID, a.StartDate).Scan(&open)
+		switch {
+		case err == nil:
+			return domain.Errorf(domain.EConflict, "this person already has illness absence %d covering %s: add a follow-up to it instead", open, a.StartDate)
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO absences (person_id, start_date, onset_date, symptoms, saw_doctor, hospital, diagnosis,
 			outcome, return_date, certificate_required, certificate_received, note, reported_by, source, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id`,
 			a.PersonID, a.StartDate, a.OnsetDate, joinTags(a.Symptoms), a.SawDoctor, a.Hospital, a.Diagnosis, a.Outcome,
@@ -59,6 +71,9 @@ func (db *DB) CreateAbsence(ctx context.Context, sc domain.Scope, a *domain.Abse
 		return err
 	})
 	if err != nil {
+		if domain.ErrorCode(err) != domain.EInternal {
+			return err
+		}
 		return fmt.Errorf("create absence: %w", err)
 	}
 	a.CreatedAt, a.UpdatedAt = now, now
@@ -176,6 +191,9 @@ type AbsenceQuery struct {
 	Date     string // absences covering this date; "" for any
 	OpenOnly bool
 	Limit    int
+	// Offset skips that many absences of the order, for the pages after
+	// the first.
+	Offset int
 }
 
 // Absences lists the absences of people in the scope, newest first.
@@ -206,7 +224,7 @@ func (db *DB) Absences(ctx context.Context, sc domain.Scope, q AbsenceQuery) ([]
 		cond += ` AND (a.return_date = '' OR (a.certificate_required AND a.certificate_received = ''))`
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+absenceColumns+` FROM absences a JOIN people p ON p.id = a.person_id
-		JOIN orgs o ON o.id = p.org_id WHERE `+cond+` ORDER BY a.start_date DESC, a.id DESC LIMIT `+a.add(q.Limit), a...)
+		JOIN orgs o ON o.id = p.org_id WHERE `+cond+` ORDER BY a.start_date DESC, a.id DESC LIMIT `+a.add(q.Limit)+` OFFSET `+a.add(max(q.Offset, 0)), a...)
 	if err != nil {
 		return nil, fmt.Errorf("absences: %w", err)
 	}

@@ -117,15 +117,23 @@ func TestDailySummaryMatchesRecount(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// A second absence overlapping a generated one: the person still
-		// counts once.
+		// A second absence overlapping a generated one, registered from
+		// the day before it began (a parent's report beside the
+		// teacher's): the person still counts once. One covering a day
+		// already covered is refused.
 		start, _ := time.Parse(time.DateOnly, small.Start)
 		third := start.AddDate(0, 0, 3).Format(time.DateOnly)
 		abs, err := db.Absences(ctx, domain.System(), store.AbsenceQuery{OrgID: school.ID, Date: third})
 		if err != nil || len(abs) == 0 {
 			t.Fatalf("absences on %s: %d, %v", third, len(abs), err)
 		}
-		again := &domain.Absence{PersonID: abs[0].PersonID, StartDate: third, Symptoms: []string{"fever"}}
+		same := &domain.Absence{PersonID: abs[0].PersonID, StartDate: third, Symptoms: []string{"fever"}}
+		if err := db.CreateAbsence(ctx, domain.System(), same, third); domain.ErrorCode(err) != domain.EConflict {
+			t.Fatalf("second absence covering %s: %v, want %s", third, err, domain.EConflict)
+		}
+		first, _ := time.Parse(time.DateOnly, abs[0].StartDate)
+		before := first.AddDate(0, 0, -1).Format(time.DateOnly)
+		again := &domain.Absence{PersonID: abs[0].PersonID, StartDate: before, Symptoms: []string{"fever"}}
 		if err := db.CreateAbsence(ctx, domain.System(), again, third); err != nil {
 			t.Fatal(err)
 		}

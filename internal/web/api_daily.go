@@ -133,16 +133,23 @@ func (s *Server) apiAbsences(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
-	found, err := s.db.Absences(r.Context(), rq.scope(), store.AbsenceQuery{OrgID: org, Date: q.Get("date"), OpenOnly: q.Get("open") == "1", Limit: limit})
+	offset, err := offsetOf(q)
 	if err != nil {
 		return err
 	}
-	n := len(found)
-	writeJSON(w, http.StatusOK, listOf(found, &n))
+	// One more than a page tells whether there is a next one.
+	found, err := s.db.Absences(r.Context(), rq.scope(), store.AbsenceQuery{OrgID: org, Date: q.Get("date"), OpenOnly: q.Get("open") == "1",
+		Limit: limit + 1, Offset: offset})
+	if err != nil {
+		return err
+	}
+	out := list[*domain.Absence]{Items: found}
+	if len(found) > limit {
+		out.Items, out.Next = found[:limit], nextURL(r, "offset", int64(offset+limit))
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
-
-func listOf[T any](items []T, total *int) list[T] { return list[T]{Items: items, Total: total} }
 
 func (s *Server) apiAbsence(w http.ResponseWriter, r *http.Request, rq *request) error {
 	id, err := pathID(r)

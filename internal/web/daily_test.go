@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"epiguard/internal/testdb"
@@ -40,5 +41,62 @@ func TestDailyChildrenField(t *testing.T) {
 				t.Errorf("child entry %s lacks %q", c["code"], k)
 			}
 		}
+	}
+}
+
+// TestAbsencesAPI checks the illness absence list and registration of
+// SPEC §4.2: the list pages with limit and next, and a second absence
+// covering a day the person is already away answers 409.
+func TestAbsencesAPI(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	health := f.signIn("health")
+	ids := map[int64]bool{}
+	for i, d := range []string{"2026-11-02", "2026-11-09", "2026-11-16"} {
+		var a struct {
+			ID int64 `json:"id"`
+		}
+		// Back on the 4th and the 11th; the last one still away.
+		body := map[string]any{"person_id": f.people["p1"].ID, "start_date": d, "return_date": []string{"2026-11-04", "2026-11-11", ""}[i]}
+		if st := health.do("POST", "/api/v1/absences", body, &a); st != 201 {
+			t.Fatalf("absence from %s = %d", d, st)
+		}
+		ids[a.ID] = true
+	}
+	// p1 is away from the 16th with no return date: the 20th is covered.
+	var e struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	if st := health.do("POST", "/api/v1/absences", map[string]any{"person_id": f.people["p1"].ID, "start_date": "2026-11-20"}, &e); st != 409 || e.Error.Code != "conflict" {
+		t.Errorf("second absence over an open one = %d %+v, want 409 conflict", st, e)
+	}
+	// Two to a page, newest first: two pages, every absence once.
+	seen := map[int64]bool{}
+	next := fmt.Sprintf("/api/v1/absences?org=%d&limit=2", f.orgs["S1"].ID)
+	for pages := 0; next != ""; pages++ {
+		if pages > 2 {
+			t.Fatal("more than two pages")
+		}
+		var page struct {
+			Items []struct {
+				ID int64 `json:"id"`
+			} `json:"items"`
+			Next *string `json:"next"`
+		}
+		if st := health.do("GET", next, nil, &page); st != 200 {
+			t.Fatalf("GET %s = %d", next, st)
+		}
+		for _, it := range page.Items {
+			if seen[it.ID] {
+				t.Errorf("absence %d twice", it.ID)
+			}
+			seen[it.ID] = true
+		}
+		next = ""
+		if page.Next != nil {
+			next = strings.TrimPrefix(*page.Next, f.srv.URL)
+		}
+	}
+	if len(seen) != len(ids) {
+		t.Errorf("listed %d absences, want %d", len(seen), len(ids))
 	}
 }

@@ -181,11 +181,16 @@ func TestRollAccess(t *testing.T) {
 		t.Errorf("guard zero report = %d", st)
 	}
 	// The JSON API keeps illness absences to the same roles as the pages.
+	// Each role registers a day of its own: one illness is one absence.
 	p1 := f.people["p1"].ID
+	day := 0
 	for role, code := range want {
 		c := f.signIn(role)
 		post := map[int]int{200: 201, 403: 403}[code]
-		if st := c.do("POST", "/api/v1/absences", map[string]any{"person_id": p1}, nil); st != post {
+		day++
+		start := fmt.Sprintf("2026-01-%02d", 2*day)
+		body := map[string]any{"person_id": p1, "start_date": start, "return_date": fmt.Sprintf("2026-01-%02d", 2*day+1)}
+		if st := c.do("POST", "/api/v1/absences", body, nil); st != post {
 			t.Errorf("%s POST /api/v1/absences = %d, want %d", role, st, post)
 		}
 		if st := c.do("GET", fmt.Sprintf("/api/v1/absences?org=%d", c1.ID), nil, nil); st != code {

@@ -760,7 +760,58 @@ func (s *Server) pageNewAbsence(w http.ResponseWriter, r *http.Request, rq *requ
 
 func (s *Server) showNewAbsence(w http.ResponseWriter, r *http.Request, rq *request, d absenceFormData, formErr error) error {
 	d.Today, d.All, d.Choices = s.today(), domain.Symptoms, diagnosisChoices(catalogs[rq.lang])
-	return s.render(w, r, rq, http.StatusOK, "absence_new", "absence.new", d, formErr)
+	return s.render(w, r, rq, http.StatusOK, "absence_new", "absence.new", d, absenceFormError(catalogs[rq.lang], formErr))
+}
+
+var _ = addMessages(map[string][2]string{
+	"absence.err":          {"请检查以下填写的内容：", "Please check what you entered:"},
+	"absence.err.person":   {"找不到这个学号或工号，或此人不在您的管理范围内。", "No one with this number in your scope."},
+	"absence.err.date":     {"请填写不晚于今天的日期（年-月-日）。", "Enter a date no later than today (YYYY-MM-DD)."},
+	"absence.err.onset":    {"发病日期不能晚于今天，也不能晚于缺勤开始的日期。", "The illness cannot start after today or after the first day of absence."},
+	"absence.err.start":    {"请填写缺勤开始的日期（年-月-日）。", "Enter the first day of absence (YYYY-MM-DD)."},
+	"absence.err.return":   {"请填写不早于缺勤开始日期的返校日期（年-月-日）。", "Enter a return date (YYYY-MM-DD) no earlier than the first day of absence."},
+	"absence.err.symptoms": {"请从列表中选择症状。", "Choose the symptoms from the list."},
+	"absence.err.outcome":  {"请从列表中选择转归。", "Choose the outcome from the list."},
+	"absence.err.long":     {"内容过长，请简短一些。", "Too long: please shorten it."},
+	"absence.err.open":     {"此人已有覆盖这一天的因病缺勤登记：请在那条登记中添加随访，不要重复登记。", "This person already has an illness absence covering that day: add a follow-up to it instead of registering it again."},
+})
+
+// absenceFields name, for each field of the absence forms, its label and
+// what a valid value is, as message keys: the store's messages are the
+// API's English.
+var absenceFields = map[string][2]string{
+	"external_id":          {"person.external_id", "absence.err.person"},
+	"person_id":            {"absence.person", "absence.err.person"},
+	"start_date":           {"absence.start", "absence.err.start"},
+	"onset_date":           {"absence.onset", "absence.err.onset"},
+	"return_date":          {"absence.return", "absence.err.return"},
+	"certificate_received": {"absence.cert.received", "absence.err.date"},
+	"symptoms":             {"absence.symptoms", "absence.err.symptoms"},
+	"outcome":              {"absence.outcome", "absence.err.outcome"},
+	"hospital":             {"absence.hospital", "absence.err.long"},
+	"diagnosis":            {"absence.diagnosis", "absence.err.long"},
+	"note":                 {"absence.note", "absence.err.long"},
+	"followup":             {"absence.followup.result", "absence.err.long"},
+}
+
+// absenceFormError says an error of the absence forms in the page's
+// language; errors that are not the user's pass unchanged.
+func absenceFormError(l *catalog, err error) error {
+	switch domain.ErrorCode(err) {
+	case domain.EConflict:
+		return &domain.Error{Code: domain.EConflict, Message: l.T("absence.err.open")}
+	case domain.EInvalid:
+	default:
+		return err
+	}
+	out := &domain.Error{Code: domain.EInvalid, Message: l.T("absence.err")}
+	for _, f := range domain.ErrorFields(err) {
+		if k, ok := absenceFields[f.Field]; ok {
+			f = domain.FieldError{Field: l.T(k[0]), Message: l.T(k[1])}
+		}
+		out.Fields = append(out.Fields, f)
+	}
+	return out
 }
 
 func (s *Server) pageCreateAbsence(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -851,7 +902,7 @@ func (s *Server) showAbsence(w http.ResponseWriter, r *http.Request, rq *request
 	for _, f := range a.Followups {
 		d.Followups = append(d.Followups, followupView{At: l.Time(f.At.In(s.loc)), By: f.By, Result: f.Result})
 	}
-	return s.render(w, r, rq, http.StatusOK, "absence", "absence.detail", d, formErr)
+	return s.render(w, r, rq, http.StatusOK, "absence", "absence.detail", d, absenceFormError(catalogs[rq.lang], formErr))
 }
 
 // pageUpdateAbsence records a follow-up and what became known: diagnosis,

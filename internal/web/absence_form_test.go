@@ -1,0 +1,39 @@
+package web_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"epiguard/internal/testdb"
+)
+
+// TestAbsenceFormErrorsInPageLanguage: the absence form is a Chinese page
+// (SPEC §7.4: every string translated); its errors name the fields by
+// their labels and say what is wanted in Chinese, not the API's English.
+func TestAbsenceFormErrorsInPageLanguage(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	teacher := f.rollClient("teacher")
+	for _, tc := range []struct {
+		name      string
+		form      url.Values
+		want, not string
+	}{
+		{"unknown number", url.Values{"external_id": {"NOPE"}, "start_date": {rollDay()}},
+			"找不到这个学号或工号", "no person with number"},
+		{"onset after start", url.Values{"external_id": {"p1"}, "start_date": {"2026-01-05"}, "onset_date": {"2026-01-06"}},
+			"发病日期不能晚于今天，也不能晚于缺勤开始的日期", "is after the first day"},
+		{"twice", url.Values{"external_id": {"p1"}, "start_date": {rollDay()}},
+			"此人已有覆盖这一天的因病缺勤登记", "already has illness absence"},
+	} {
+		if tc.name == "twice" {
+			if st, loc := teacher.post("/absences", url.Values{"external_id": {"p1"}, "start_date": {rollDay()}}); st != 303 {
+				t.Fatalf("first absence = %d %s", st, loc)
+			}
+		}
+		st, body := teacher.post("/absences", tc.form)
+		if st >= 500 || st < 400 || !strings.Contains(body, tc.want) || strings.Contains(body, tc.not) {
+			t.Errorf("%s: %d, want %q and not %q in the page", tc.name, st, tc.want, tc.not)
+		}
+	}
+}

@@ -86,9 +86,6 @@ func (e *env) benchCheckin(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	// As serve does once it serves; building the fixture was batch work.
-	tuneGC(e.getenv)
-
 	dates := bench.Dates(time.Now(), loc, 7) // today and six days back: all within the seven days a late check-in may go
 	client := bench.NewClient(*clients)
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)

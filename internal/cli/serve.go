@@ -74,7 +74,6 @@ func (e *env) run(ctx context.Context, db *store.DB, addr string, isDemo bool, s
 	if err != nil {
 		return err
 	}
-	tuneGC(e.getenv)
 	alerts := &alerting.Service{DB: db, Log: e.log, Loc: loc, Profile: e.getenv("EPIGUARD_POLICY_PROFILE")}
 	db.SetSubjectHook(alerts.Touch)
 	deliverer := &alerting.Deliverer{DB: db, Sender: notify.NewSender(false), Log: e.log, BaseURL: e.getenv("EPIGUARD_BASE_URL")}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"epiguard/internal/domain"
-	"epiguard/internal/secret"
 	"epiguard/internal/store"
 	"epiguard/internal/testdb"
 )
@@ -21,15 +20,7 @@ func TestGateLogDayInZone(t *testing.T) {
 			ctx := context.Background()
 			cst := time.FixedZone("CST", 8*3600)
 			now := time.Date(2026, 11, 28, 19, 57, 0, 0, time.UTC) // 03:57 on the 29th in Shanghai
-			box, _ := secret.NewBox(make([]byte, secret.KeySize))
-			db, err := store.Open(ctx, e.DSN(t), store.Options{Box: box, Location: cst, Now: func() time.Time { return now }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if _, err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db := testdb.StoreWith(t, e.DSN(t), store.Options{Location: cst, Now: func() time.Time { return now }})
 			school := &domain.Org{Kind: "school", Code: "S", Name: "S"}
 			if err := db.CreateOrg(ctx, domain.System(), school); err != nil {
 				t.Fatal(err)

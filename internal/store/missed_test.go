@@ -9,7 +9,6 @@ import (
 
 	"epiguard/internal/calendar"
 	"epiguard/internal/domain"
-	"epiguard/internal/secret"
 	"epiguard/internal/status"
 	"epiguard/internal/store"
 	"epiguard/internal/testdb"
@@ -27,15 +26,7 @@ func TestMissedCheckinsFollowTheCalendar(t *testing.T) {
 			ctx := context.Background()
 			cst := time.FixedZone("CST", 8*3600)
 			now := time.Date(2026, 9, 1, 9, 0, 0, 0, cst)
-			box, _ := secret.NewBox(make([]byte, secret.KeySize))
-			db, err := store.Open(ctx, e.DSN(t), store.Options{Box: box, Location: cst, Now: func() time.Time { return now }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if _, err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db := testdb.StoreWith(t, e.DSN(t), store.Options{Location: cst, Now: func() time.Time { return now }})
 			sys := domain.System()
 			org := func(parent *domain.Org, kind, code string) *domain.Org {
 				o := &domain.Org{Kind: domain.OrgKind(kind), Code: code, Name: code}

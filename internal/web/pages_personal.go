@@ -192,18 +192,10 @@ func (s *Server) showPersonal(w http.ResponseWriter, r *http.Request, rq *reques
 // pagePersonalSubmit takes the check-in form of a personal page: the
 // one-tap "all normal" or the detailed form.
 func (s *Server) pagePersonalSubmit(w http.ResponseWriter, r *http.Request, rq *request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
 	token := r.PathValue("token")
-	h, err := s.db.HolderByToken(r.Context(), token)
-	if err != nil {
-		if domain.ErrorCode(err) == domain.ENotFound {
-			return s.render(w, r, rq, http.StatusNotFound, "personal_invalid", "personal.title", nil, nil)
-		}
+	h, person, done, err := s.postedLink(w, r, rq)
+	if done {
 		return err
-	}
-	person := linkPerson(h, r.PostFormValue("person_id"))
-	if person == nil {
-		return s.showPersonal(w, r, rq, fieldErr("person_id", "not a person of this link"))
 	}
 	c := &domain.Checkin{PersonID: person.ID, Date: s.today(), Slot: domain.SlotMorning, Source: domain.SourceSelf,
 		ClientID: r.PostFormValue("client_id"), SubmittedBy: "link"}
@@ -258,6 +250,25 @@ func (s *Server) pagePersonalSubmit(w http.ResponseWriter, r *http.Request, rq *
 	return seeOther(w, r, fmt.Sprintf("/p/%s?done=%d#p%d", token, person.ID, person.ID))
 }
 
+// postedLink reads the link a personal page's form was posted to and the
+// person of the link the form is about. When done, it has answered the
+// request itself (an unknown link, a person not of the link) and err is
+// what the handler returns.
+func (s *Server) postedLink(w http.ResponseWriter, r *http.Request, rq *request) (h *store.LinkHolder, p *domain.Person, done bool, err error) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
+	h, err = s.db.HolderByToken(r.Context(), r.PathValue("token"))
+	if err != nil {
+		if domain.ErrorCode(err) == domain.ENotFound {
+			return nil, nil, true, s.render(w, r, rq, http.StatusNotFound, "personal_invalid", "personal.title", nil, nil)
+		}
+		return nil, nil, true, err
+	}
+	if p = linkPerson(h, r.PostFormValue("person_id")); p == nil {
+		return nil, nil, true, s.showPersonal(w, r, rq, fieldErr("person_id", "not a person of this link"))
+	}
+	return h, p, false, nil
+}
+
 // linkPerson is the person of the link with the id in the form, or nil.
 func linkPerson(h *store.LinkHolder, formID string) *domain.Person {
 	id, _ := strconv.ParseInt(formID, 10, 64)
@@ -273,18 +284,10 @@ func linkPerson(h *store.LinkHolder, formID string) *domain.Person {
 // person or a guardian registers an illness absence (SPEC §1, §3.2), which
 // the class teacher then follows up on the absence pages.
 func (s *Server) pagePersonalAbsence(w http.ResponseWriter, r *http.Request, rq *request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
 	token := r.PathValue("token")
-	h, err := s.db.HolderByToken(r.Context(), token)
-	if err != nil {
-		if domain.ErrorCode(err) == domain.ENotFound {
-			return s.render(w, r, rq, http.StatusNotFound, "personal_invalid", "personal.title", nil, nil)
-		}
+	h, person, done, err := s.postedLink(w, r, rq)
+	if done {
 		return err
-	}
-	person := linkPerson(h, r.PostFormValue("person_id"))
-	if person == nil {
-		return s.showPersonal(w, r, rq, fieldErr("person_id", "not a person of this link"))
 	}
 	f := r.PostForm
 	today := s.today()
@@ -297,22 +300,17 @@ func (s *Server) pagePersonalAbsence(w http.ResponseWriter, r *http.Request, rq 
 	if a.StartDate == "" {
 		a.StartDate = today
 	}
-	// A phone may send the form twice (a double tap, a reload): an open
-	// absence already covering the day is the same illness, not a new one.
-	open, err := s.db.Absences(r.Context(), domain.System(), store.AbsenceQuery{OrgID: person.OrgID, Date: a.StartDate, OpenOnly: true, Limit: 1000})
-	if err != nil {
-		return err
-	}
-	for _, o := range open {
-		if o.PersonID == person.ID {
-			return seeOther(w, r, fmt.Sprintf("/p/%s?reported=%d#p%d", token, person.ID, person.ID))
-		}
-	}
+	// A phone may send the form twice (a double tap, a reload): the store
+	// refuses an absence over days already covered, which is the same
+	// illness, so the parent sees it registered.
 	if err := s.db.CreateAbsence(r.Context(), domain.System(), a, today); err != nil {
-		if domain.ErrorCode(err) == domain.EInternal {
+		switch domain.ErrorCode(err) {
+		case domain.EInternal:
 			return err
+		case domain.EConflict:
+		default:
+			return s.showPersonal(w, r, rq, err)
 		}
-		return s.showPersonal(w, r, rq, err)
 	}
 	return seeOther(w, r, fmt.Sprintf("/p/%s?reported=%d#p%d", token, person.ID, person.ID))
 }

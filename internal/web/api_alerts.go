@@ -111,10 +111,10 @@ func (s *Server) writeAlert(w http.ResponseWriter, r *http.Request, rq *request,
 	return nil
 }
 
-// alertFor returns the alert as an account of scope sc may read it. An
-// alert about a single case raised before its texts named the unit only
-// named the person in its title and detail; an account without
-// person-level access gets them without the name.
+// alertFor returns the alert as an account of scope sc may read it, in the
+// API and on the pages. An alert about a single case raised before its
+// texts named the unit only named the person in its title and detail; an
+// account without person-level access gets them without the name.
 func (s *Server) alertFor(sc domain.Scope, a *store.Alert, names map[string]ruleInfo) *store.Alert {
 	if sc.PersonLevel || a.Source != "rule" || !names[a.Code].Person {
 		return a

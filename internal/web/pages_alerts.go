@@ -290,13 +290,11 @@ type alertRow struct {
 }
 
 func (s *Server) alertRow(l *catalog, sc domain.Scope, a *store.Alert, names map[string]ruleInfo) alertRow {
+	// An account without person-level access (a district viewer) reads an
+	// older single-case alert without the person's name, as in the API.
+	a = s.alertFor(sc, a, names)
 	row := alertRow{A: a, Title: textOf(l, a.Title, a.TitleEN), Subject: subjectName(l, a.Subject), CodeName: codeName(l, a, names),
 		Value: valueText(l, a), Overdue: s.reportOverdue(a)}
-	if a.Source == "rule" && names[a.Code].Person && !sc.PersonLevel {
-		// A single case's title names the person; an account without
-		// person-level access (a district viewer) sees aggregates only.
-		row.Title = l.F("alert.title.case", a.OrgName, row.Subject)
-	}
 	if row.Title == "" {
 		row.Title = a.OrgName + " · " + row.Subject
 	}

@@ -65,10 +65,7 @@ func (s *Service) RunDays(ctx context.Context, dates []string) ([]DailySummary, 
 			return nil, fmt.Errorf("daily alert pass: dates out of order at %q", d)
 		}
 	}
-	u, err := s.newUnits(ctx)
-	if err != nil {
-		return nil, err
-	}
+	u := s.newUnits()
 	rules, _, err := s.Rules(ctx)
 	if err != nil {
 		return nil, err
@@ -159,7 +156,10 @@ func (s *Service) runDay(ctx context.Context, u *units, rules []cluster.Rule, da
 		if !slices.Contains(detectorKinds, o.Kind) {
 			continue
 		}
-		cal := u.calendar(o)
+		cal, err := u.calendar(ctx, o)
+		if err != nil {
+			return sum, err
+		}
 		days, ok := windows[cal]
 		if !ok {
 			if cal.IsSchoolDay(date) {

@@ -107,20 +107,15 @@ func (s *Service) SaveRules(ctx context.Context, sc domain.Scope, rules []cluste
 type units struct {
 	s         *Service
 	orgs      map[int64]*domain.Org
-	calendars []store.StoredCalendar
-	parsed    map[int64]*calendar.Calendar
+	calendars map[int64]*calendar.Calendar
 	people    map[int64]int
-	// national is the default school calendar, built once: every school
-	// without its own shares it.
-	national *calendar.Calendar
+	// everyday is the one calendar of every unit outside schools.
+	everyday *calendar.Calendar
 }
 
-func (s *Service) newUnits(ctx context.Context) (*units, error) {
-	cals, err := s.DB.StoredCalendars(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &units{s: s, orgs: map[int64]*domain.Org{}, calendars: cals, parsed: map[int64]*calendar.Calendar{}, people: map[int64]int{}}, nil
+func (s *Service) newUnits() *units {
+	return &units{s: s, orgs: map[int64]*domain.Org{}, calendars: map[int64]*calendar.Calendar{}, people: map[int64]int{},
+		everyday: calendar.Everyday()}
 }
 
 func (u *units) org(ctx context.Context, id int64) (*domain.Org, error) {
@@ -135,35 +130,22 @@ func (u *units) org(ctx context.Context, id int64) (*domain.Org, error) {
 	return o, nil
 }
 
-// calendar returns the calendar that holds for a unit: its own or its
-// nearest ancestor's stored calendar; else, within a school, the default
-// Chinese school calendar; else every day.
-func (u *units) calendar(o *domain.Org) *calendar.Calendar {
-	if c, ok := u.parsed[o.ID]; ok {
-		return c
+// calendar returns the calendar that holds for a unit: the school
+// calendar the store resolves for it (its own or its nearest ancestor's
+// stored calendar, else within a school the national one), else every day.
+func (u *units) calendar(ctx context.Context, o *domain.Org) (*calendar.Calendar, error) {
+	if c, ok := u.calendars[o.ID]; ok {
+		return c, nil
 	}
-	var c *calendar.Calendar
-	if stored, ok := store.NearestCalendar(u.calendars, o.Path); ok {
-		var parsed calendar.Calendar
-		if err := json.Unmarshal([]byte(stored.Doc), &parsed); err == nil {
-			c = &parsed
-		} else {
-			u.s.Log.Warn("unreadable school calendar; using the default", "org", o.ID, "err", err)
-		}
+	c, err := u.s.DB.CalendarOf(ctx, o.Path, o.Kind)
+	if err != nil {
+		return nil, err
 	}
 	if c == nil {
-		if o.Kind.InSchool() {
-			if u.national == nil {
-				y := u.s.now().In(u.s.Loc).Year()
-				u.national = calendar.Default(y-1, y+1)
-			}
-			c = u.national
-		} else {
-			c = calendar.Everyday()
-		}
+		c = u.everyday
 	}
-	u.parsed[o.ID] = c
-	return c
+	u.calendars[o.ID] = c
+	return c, nil
 }
 
 func (u *units) population(ctx context.Context, id int64) (int, error) {
@@ -215,10 +197,7 @@ func (s *Service) touch(ctx context.Context, personID int64, date string, subjec
 	if err != nil {
 		return err
 	}
-	u, err := s.newUnits(ctx)
-	if err != nil {
-		return err
-	}
+	u := s.newUnits()
 	rules, _, err := s.Rules(ctx)
 	if err != nil {
 		return err
@@ -263,7 +242,11 @@ func (s *Service) evaluate(ctx context.Context, u *units, rules []cluster.Rule, 
 		if !ok {
 			continue
 		}
-		dates, err := r.WindowDays(u.calendar(o), date)
+		cal, err := u.calendar(ctx, o)
+		if err != nil {
+			return raised, err
+		}
+		dates, err := r.WindowDays(cal, date)
 		if err != nil || len(dates) == 0 {
 			continue
 		}
@@ -301,7 +284,7 @@ func (s *Service) evaluate(ctx context.Context, u *units, rules []cluster.Rule, 
 		// person-level access; the people behind an alert are listed
 		// apart, for those who may see them.
 		if r.Threshold.New {
-			prev, err := u.calendar(o).SchoolDaysBack(date, 2)
+			prev, err := cal.SchoolDaysBack(date, 2)
 			if err == nil && len(prev) == 2 {
 				before := map[int64]bool{}
 				for _, subj := range subjects {
@@ -434,21 +417,26 @@ type UnitCalendar struct {
 
 // CalendarFor returns the calendar the rules and detectors use for a unit.
 func (s *Service) CalendarFor(ctx context.Context, orgID int64) (*UnitCalendar, error) {
-	u, err := s.newUnits(ctx)
-	if err != nil {
-		return nil, err
-	}
+	u := s.newUnits()
 	o, err := u.org(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
-	out := &UnitCalendar{Calendar: u.calendar(o)}
-	stored, ok := store.NearestCalendar(u.calendars, o.Path)
+	cal, err := u.calendar(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := s.DB.StoredCalendars(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &UnitCalendar{Calendar: cal}
+	nearest, ok := store.NearestCalendar(stored, o.Path)
 	switch {
-	case ok && stored.OrgID == o.ID:
+	case ok && nearest.OrgID == o.ID:
 		out.Source, out.FromOrgID = "own", o.ID
 	case ok:
-		out.Source, out.FromOrgID = "inherited", stored.OrgID
+		out.Source, out.FromOrgID = "inherited", nearest.OrgID
 	case out.Calendar.EveryDay:
 		out.Source = "every_day"
 	default:

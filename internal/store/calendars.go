@@ -61,6 +61,13 @@ func (db *DB) schoolCalendar(ctx context.Context, q querier, path string, kind d
 	return c.national, nil
 }
 
+// CalendarOf returns the calendar of a unit at path of the kind given, as
+// schoolCalendar resolves it, for the alert rules and detectors: nil
+// outside schools.
+func (db *DB) CalendarOf(ctx context.Context, path string, kind domain.OrgKind) (*calendar.Calendar, error) {
+	return db.schoolCalendar(ctx, db.read, path, kind)
+}
+
 // forgetCalendars makes the next status read the stored calendars again.
 func (db *DB) forgetCalendars() {
 	db.calendars.mu.Lock()

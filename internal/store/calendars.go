@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"sync"
 	"time"
 
@@ -73,21 +72,4 @@ func (db *DB) forgetCalendars() {
 	db.calendars.mu.Lock()
 	defer db.calendars.mu.Unlock()
 	db.calendars.parsed = nil
-}
-
-func storedCalendars(ctx context.Context, q querier) ([]StoredCalendar, error) {
-	rows, err := q.QueryContext(ctx, `SELECT c.org_id, o.path, c.calendar FROM school_calendars c JOIN orgs o ON o.id = c.org_id`)
-	if err != nil {
-		return nil, fmt.Errorf("school calendars: %w", err)
-	}
-	defer rows.Close()
-	var out []StoredCalendar
-	for rows.Next() {
-		var c StoredCalendar
-		if err := rows.Scan(&c.OrgID, &c.Path, &c.Doc); err != nil {
-			return nil, fmt.Errorf("school calendars: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }

@@ -41,6 +41,23 @@ func (db *DB) StoredCalendars(ctx context.Context) ([]StoredCalendar, error) {
 	return storedCalendars(ctx, db.read)
 }
 
+func storedCalendars(ctx context.Context, q querier) ([]StoredCalendar, error) {
+	rows, err := q.QueryContext(ctx, `SELECT c.org_id, o.path, c.calendar FROM school_calendars c JOIN orgs o ON o.id = c.org_id`)
+	if err != nil {
+		return nil, fmt.Errorf("school calendars: %w", err)
+	}
+	defer rows.Close()
+	var out []StoredCalendar
+	for rows.Next() {
+		var c StoredCalendar
+		if err := rows.Scan(&c.OrgID, &c.Path, &c.Doc); err != nil {
+			return nil, fmt.Errorf("school calendars: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // NearestCalendar picks the calendar of the unit with that path or of its
 // nearest ancestor.
 func NearestCalendar(cals []StoredCalendar, path string) (StoredCalendar, bool) {

@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,6 +64,53 @@ func TestRemindersReachTheInboxOnce(t *testing.T) {
 			}
 			if len(items) != 1 || unread != 1 || items[0].Title != "一班 尚有 2 人未打卡" {
 				t.Fatalf("inbox = %+v", items)
+			}
+		})
+	}
+}
+
+// Teachers hear about missing check-ins on school days only, as the
+// unit's school calendar has them: not on a weekday of the National Day
+// holiday, but on the Saturday made up for it (调休).
+func TestRemindersFollowTheSchoolCalendar(t *testing.T) {
+	for _, e := range testdb.Engines() {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db := testdb.Store(t, e.DSN(t))
+			school := &domain.Org{Kind: "school", Code: "S", Name: "学校"}
+			if err := db.CreateOrg(ctx, domain.System(), school); err != nil {
+				t.Fatal(err)
+			}
+			class := &domain.Org{Kind: "class", Code: "C", Name: "一班", ParentID: &school.ID}
+			if err := db.CreateOrg(ctx, domain.System(), class); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.CreatePerson(ctx, domain.System(), &domain.Person{ExternalID: "a", Name: "学生a", OrgID: class.ID}); err != nil {
+				t.Fatal(err)
+			}
+			teacher := &domain.Account{Username: "t", Role: domain.RoleTeacher, OrgID: class.ID}
+			if err := db.CreateAccount(ctx, domain.System(), teacher, "pw123"); err != nil {
+				t.Fatal(err)
+			}
+			remind := jobs.RemindMissing(db, jobs.Reminders{Times: []string{"08:00"}, Loc: time.UTC})
+			deliver := jobs.DeliverOutbox(db)
+			for _, now := range []time.Time{
+				time.Date(2026, 10, 1, 8, 1, 0, 0, time.UTC),  // 国庆节, a Thursday
+				time.Date(2026, 10, 10, 8, 1, 0, 0, time.UTC), // 国庆节调休, a Saturday
+			} {
+				if err := remind(ctx, now); err != nil {
+					t.Fatal(err)
+				}
+				if err := deliver(ctx, now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			items, _, err := db.Inbox(ctx, teacher.ID, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(items) != 1 || !strings.Contains(items[0].Link, "date=2026-10-10") {
+				t.Fatalf("inbox = %+v, want the one reminder of the make-up Saturday", items)
 			}
 		})
 	}

@@ -35,16 +35,15 @@ type Reminders struct {
 }
 
 // RemindMissing sends, at each configured time, each teacher a digest of
-// the people of their unit who have not checked in today. Dedupe keys make
-// a second node or a restart send nothing twice.
+// the people of their unit who have not checked in today, on the school
+// days of the unit's calendar: not on holidays, breaks or closures, but on
+// make-up days (调休). Dedupe keys make a second node or a restart send
+// nothing twice.
 func RemindMissing(db *store.DB, cfg Reminders) func(ctx context.Context, now time.Time) error {
 	return func(ctx context.Context, now time.Time) error {
 		local := now.In(cfg.Loc)
 		clock := local.Format("15:04")
 		today := local.Format(time.DateOnly)
-		if wd := local.Weekday(); wd == time.Saturday || wd == time.Sunday {
-			return nil
-		}
 		var due string
 		for _, t := range cfg.Times {
 			if clock >= t && (due == "" || t > due) {
@@ -61,6 +60,13 @@ func RemindMissing(db *store.DB, cfg Reminders) func(ctx context.Context, now ti
 		var ns []store.Notification
 		for _, a := range accounts {
 			if a.Role != domain.RoleTeacher || a.Disabled {
+				continue
+			}
+			school, err := db.IsSchoolDay(ctx, a.OrgID, today)
+			if err != nil {
+				return err
+			}
+			if !school {
 				continue
 			}
 			missing, err := db.Missing(ctx, domain.System(), a.OrgID, today, "")

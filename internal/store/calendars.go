@@ -73,3 +73,18 @@ func (db *DB) forgetCalendars() {
 	defer db.calendars.mu.Unlock()
 	db.calendars.parsed = nil
 }
+
+// IsSchoolDay tells whether date is a school day of the unit orgID by its
+// school calendar (the stored one, else the national one); outside
+// schools no day is.
+func (db *DB) IsSchoolDay(ctx context.Context, orgID int64, date string) (bool, error) {
+	o, err := db.Org(ctx, domain.System(), orgID)
+	if err != nil {
+		return false, err
+	}
+	cal, err := db.CalendarOf(ctx, o.Path, o.Kind)
+	if err != nil || cal == nil {
+		return false, err
+	}
+	return cal.IsSchoolDay(date), nil
+}

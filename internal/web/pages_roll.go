@@ -170,6 +170,8 @@ type rollData struct {
 	Unrecorded int
 	Notice     string
 	Failed     int
+	// DayNote says, when the date is not a school day of the unit, why.
+	DayNote string
 }
 
 // loadRoll reads the roll of a class or dorm room in the caller's scope
@@ -409,6 +411,9 @@ func (s *Server) pageRoll(w http.ResponseWriter, r *http.Request, rq *request) e
 	}
 	d, err := s.loadRoll(r.Context(), rq, id, date, slot, true)
 	if err != nil {
+		return err
+	}
+	if d.DayNote, err = s.dayNote(r.Context(), rq, d.Org, date); err != nil {
 		return err
 	}
 	l := catalogs[rq.lang]

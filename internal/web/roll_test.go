@@ -452,3 +452,30 @@ func TestAbsencePages(t *testing.T) {
 		}
 	})
 }
+
+// On a day that is not a school day of the unit's calendar, the roll and
+// the completion page say so and why, so that an empty roll does not read
+// as a class that forgot to check in; school days, make-up Saturdays (调休)
+// included, carry no such note.
+func TestRollAndDailyNameDaysWithoutSchool(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		c1 := f.orgs["C1"]
+		tc := f.rollClient("teacher")
+		for _, tt := range []struct{ date, want string }{
+			{"2026-10-01", "不是" + c1.Name + "的上学日（节假日 · 国庆节）"},
+			{"2026-11-28", "不是" + c1.Name + "的上学日（周末）"},
+			{"2026-10-10", ""},
+			{"2026-11-23", ""},
+		} {
+			for _, path := range []string{rollPath(c1), fmt.Sprintf("/orgs/%d/daily", c1.ID)} {
+				st, body := tc.page(path + "?slot=morning&date=" + tt.date)
+				if st != http.StatusOK {
+					t.Fatalf("%s %s = %d", path, tt.date, st)
+				}
+				if tt.want == "" && strings.Contains(body, "的上学日") || tt.want != "" && !strings.Contains(body, tt.want) {
+					t.Errorf("%s on %s: want note %q in the page, no such note", path, tt.date, tt.want)
+				}
+			}
+		}
+	})
+}

@@ -275,6 +275,38 @@ func (db *DB) Checkins(ctx context.Context, sc domain.Scope, personID int64, sin
 	return out, rows.Err()
 }
 
+// UnitCheckins returns the check-ins dated date of the people of the unit
+// orgID (by primary unit or membership, at or below it) who are in the
+// scope, by person, in one read: the roll shows a whole class at once.
+func (db *DB) UnitCheckins(ctx context.Context, sc domain.Scope, orgID int64, date string) (map[int64][]*domain.Checkin, error) {
+	if !sc.PersonLevel {
+		return nil, errForbiddenPersonLevel()
+	}
+	org, err := db.Org(ctx, sc, orgID)
+	if err != nil {
+		return nil, err
+	}
+	var a args
+	d := a.add(date)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+checkinColumns+` FROM checkins c
+		JOIN people p ON p.id = c.person_id JOIN orgs o ON o.id = p.org_id
+		WHERE c.date = `+d+` AND `+a.inUnit(org.Path)+` AND `+a.personInScope(sc)+`
+		ORDER BY c.person_id, c.slot`, a...)
+	if err != nil {
+		return nil, fmt.Errorf("check-ins of unit %d: %w", orgID, err)
+	}
+	defer rows.Close()
+	out := map[int64][]*domain.Checkin{}
+	for rows.Next() {
+		c, err := scanCheckin(rows)
+		if err != nil {
+			return nil, fmt.Errorf("check-ins of unit %d: %w", orgID, err)
+		}
+		out[c.PersonID] = append(out[c.PersonID], c)
+	}
+	return out, rows.Err()
+}
+
 // CheckinRevisions returns the earlier versions of a check-in, oldest first.
 func (db *DB) CheckinRevisions(ctx context.Context, sc domain.Scope, checkinID int64) ([]*domain.Checkin, error) {
 	var personID int64

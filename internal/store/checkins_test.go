@@ -223,3 +223,64 @@ func TestConcurrentCheckins(t *testing.T) {
 		}
 	})
 }
+
+// The roll reads a unit's records in one go: the check-ins and statuses of
+// its people by primary unit and by membership (a dorm room's boarders),
+// and nothing of people or units outside the caller's scope.
+func TestUnitCheckinsAndStatuses(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := tree(t, db)
+		admin := scopeOf(o["D1"], domain.RoleAdmin)
+		var people []*domain.Person
+		for i, code := range []string{"S1G1C1", "S1G1C2", "S1G1C2"} {
+			p := &domain.Person{ExternalID: "u" + itoa(int64(i)), Name: "学生", OrgID: o[code].ID}
+			if err := db.CreatePerson(ctx, admin, p); err != nil {
+				t.Fatal(err)
+			}
+			people = append(people, p)
+		}
+		// people[1], of class 2, boards in room 101.
+		if err := db.SetMembership(ctx, admin, people[1].ID, o["S1B1R101"].ID, "boarder", false); err != nil {
+			t.Fatal(err)
+		}
+		today := "2026-11-25"
+		rules := domain.CheckinRules{Today: today}
+		for i, p := range people {
+			temp := 36.5
+			if i == 1 {
+				temp = 38.2
+			}
+			c := &domain.Checkin{PersonID: p.ID, Date: today, Slot: "morning", TemperatureC: &temp}
+			if _, err := db.RecordCheckin(ctx, admin, c, rules, domain.DefaultThresholds, "zh-CN"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		health := scopeOf(o["S1"], domain.RoleHealth)
+		room, err := db.UnitCheckins(ctx, health, o["S1B1R101"].ID, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(room) != 1 || len(room[people[1].ID]) != 1 || room[people[1].ID][0].Slot != "morning" {
+			t.Fatalf("room 101 check-ins = %v, want the boarder's morning check", room)
+		}
+		class2, err := db.UnitCheckins(ctx, scopeOf(o["S1G1C2"], domain.RoleTeacher), o["S1G1C2"].ID, today)
+		if err != nil || len(class2) != 2 || class2[people[0].ID] != nil {
+			t.Fatalf("class 2 check-ins = %v, %v", class2, err)
+		}
+		st, err := db.UnitStatuses(ctx, health, o["S1B1R101"].ID, "zh-CN")
+		if err != nil || st[people[1].ID].Level != "yellow" || len(st[people[1].ID].Reasons) == 0 || len(st) != 1 {
+			t.Fatalf("room 101 statuses = %v, %v", st, err)
+		}
+		// Another class's teacher, a viewer: nothing.
+		if _, err := db.UnitCheckins(ctx, scopeOf(o["S1G1C1"], domain.RoleTeacher), o["S1G1C2"].ID, today); domain.ErrorCode(err) != domain.ENotFound {
+			t.Fatalf("other class's check-ins: %v", err)
+		}
+		if _, err := db.UnitStatuses(ctx, scopeOf(o["S1G1C1"], domain.RoleTeacher), o["S1G1C2"].ID, "zh-CN"); domain.ErrorCode(err) != domain.ENotFound {
+			t.Fatalf("other class's statuses: %v", err)
+		}
+		if _, err := db.UnitCheckins(ctx, scopeOf(o["D1"], domain.RoleViewer), o["S1G1C2"].ID, today); domain.ErrorCode(err) != domain.EForbidden {
+			t.Fatalf("viewer: %v", err)
+		}
+	})
+}

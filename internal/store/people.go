@@ -70,15 +70,19 @@ func (db *DB) People(ctx context.Context, sc domain.Scope, q PeopleQuery) (list 
 		q.Limit = 50
 	}
 	var a args
-	where := []string{a.personInScope(sc)}
+	var where []string
 	if q.OrgID != 0 {
 		org, err := db.Org(ctx, sc, q.OrgID)
 		if err != nil {
 			return nil, 0, err
 		}
-		lo, hi := a.add(org.Path), a.add(domain.UpperBound(org.Path))
-		where = append(where, `(o.path >= `+lo+` AND o.path < `+hi+` OR EXISTS (SELECT 1 FROM memberships qm JOIN orgs qo ON qo.id = qm.org_id
-			WHERE qm.person_id = p.id AND qo.path >= `+lo+` AND qo.path < `+hi+`))`)
+		where = append(where, a.inUnit(org.Path), a.personInScope(sc))
+	} else if sc.Path != "/" {
+		// The scope is a unit too: its people are found from its path,
+		// not by testing every person.
+		where = append(where, a.inUnit(sc.Path))
+	} else {
+		where = append(where, "TRUE")
 	}
 	if s := strings.TrimSpace(q.Q); s != "" {
 		pat := a.add(like(s))

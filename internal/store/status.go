@@ -177,6 +177,42 @@ func (db *DB) PersonStatus(ctx context.Context, sc domain.Scope, personID int64,
 	return s.result(lang), err
 }
 
+// UnitStatuses returns the current statuses of the people of the unit
+// orgID (by primary unit or membership, at or below it) who are in the
+// scope, in one read. People whose status was never computed are not in
+// the map: they are green without reasons.
+func (db *DB) UnitStatuses(ctx context.Context, sc domain.Scope, orgID int64, lang string) (map[int64]status.Result, error) {
+	if !sc.PersonLevel {
+		return nil, errForbiddenPersonLevel()
+	}
+	org, err := db.Org(ctx, sc, orgID)
+	if err != nil {
+		return nil, err
+	}
+	var a args
+	rows, err := db.read.QueryContext(ctx, `SELECT s.person_id, s.level, s.reasons FROM person_status s
+		JOIN people p ON p.id = s.person_id JOIN orgs o ON o.id = p.org_id
+		WHERE `+a.inUnit(org.Path)+` AND `+a.personInScope(sc), a...)
+	if err != nil {
+		return nil, fmt.Errorf("statuses of unit %d: %w", orgID, err)
+	}
+	defer rows.Close()
+	out := map[int64]status.Result{}
+	for rows.Next() {
+		var id int64
+		var level, reasons string
+		if err := rows.Scan(&id, &level, &reasons); err != nil {
+			return nil, fmt.Errorf("statuses of unit %d: %w", orgID, err)
+		}
+		s := storedStatus{Level: status.Level(level), stored: true}
+		if err := json.Unmarshal([]byte(reasons), &s.Reasons); err != nil {
+			return nil, fmt.Errorf("status of %d: %w", id, err)
+		}
+		out[id] = s.result(lang)
+	}
+	return out, rows.Err()
+}
+
 // StatusChange is one line of a person's status history.
 type StatusChange struct {
 	At      time.Time       `json:"at"`

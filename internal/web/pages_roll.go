@@ -209,25 +209,31 @@ func (s *Server) loadRoll(ctx context.Context, rq *request, orgID int64, date, s
 	if next := day.AddDate(0, 0, 1).Format(time.DateOnly); next <= d.Today {
 		d.Next = next
 	}
+	// The class's records and statuses in two reads, not two per pupil:
+	// the roll is opened while the whole school checks in.
+	checkins, err := s.db.UnitCheckins(ctx, sc, orgID, date)
+	if err != nil {
+		return nil, err
+	}
+	statuses := map[int64]status.Result{}
+	if withStatus {
+		if statuses, err = s.db.UnitStatuses(ctx, sc, orgID, rq.lang); err != nil {
+			return nil, err
+		}
+	}
 	l := catalogs[rq.lang]
 	for _, p := range people {
 		if p.Kind == domain.Visitor {
 			continue
 		}
-		row := &rollRow{Person: p, Absence: absOf[p.ID], Symptoms: map[string]bool{}, Status: status.Result{Level: status.Green}}
-		cs, err := s.db.Checkins(ctx, sc, p.ID, date)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range cs {
-			if c.Date == date && c.Slot == slot {
+		row := &rollRow{Person: p, Absence: absOf[p.ID], Symptoms: map[string]bool{}, Status: status.Result{Level: status.Green, Reasons: []status.Reason{}}}
+		for _, c := range checkins[p.ID] {
+			if c.Slot == slot {
 				row.Checkin = c
 			}
 		}
-		if withStatus {
-			if row.Status, err = s.db.PersonStatus(ctx, sc, p.ID, rq.lang); err != nil {
-				return nil, err
-			}
+		if st, ok := statuses[p.ID]; ok {
+			row.Status = st
 		}
 		row.fromRecord(l, s.loc)
 		if row.Checkin != nil {

@@ -285,8 +285,8 @@ func (db *DB) DailyByRecount(ctx context.Context, orgID int64, date, slot string
 			d.Abnormal[s] = counts[i]
 		}
 		total.add(d)
-		if child := childOf(paths[unitID], children); child != nil {
-			byChild[child.ID].add(d)
+		if child := byChild[childID(org.Path, paths[unitID])]; child != nil {
+			child.add(d)
 		}
 	}
 	if err := rows.Err(); err != nil {

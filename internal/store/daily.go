@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"epiguard/internal/domain"
@@ -122,8 +123,8 @@ func (db *DB) DailySummary(ctx context.Context, sc domain.Scope, orgID int64, da
 	for id, u := range units {
 		u.ill, u.illUnrecorded = ill.byUnit[id].ill, ill.byUnit[id].unrecorded
 		total.addUnit(u)
-		if child := childOf(u.path, children); child != nil {
-			byChild[child.ID].addUnit(u)
+		if child := byChild[childID(org.Path, u.path)]; child != nil {
+			child.addUnit(u)
 		}
 	}
 	return total, nil
@@ -263,13 +264,19 @@ func (db *DB) childUnits(ctx context.Context, id int64) ([]*domain.Org, error) {
 	return out, rows.Err()
 }
 
-func childOf(path string, children []*domain.Org) *domain.Org {
-	for _, c := range children {
-		if strings.HasPrefix(path, c.Path) {
-			return c
-		}
+// childID returns the id of the child unit of the unit at parent that
+// the unit at path lies in (itself, or one of its ancestors): the path's
+// next segment. It is 0 for the parent itself. A lookup by id, where
+// testing each child's path took 4 million prefix tests for a school of
+// 2,000 classes.
+func childID(parent, path string) int64 {
+	rest, ok := strings.CutPrefix(path, parent)
+	if !ok {
+		return 0
 	}
-	return nil
+	seg, _, _ := strings.Cut(rest, "/")
+	id, _ := strconv.ParseInt(seg, 10, 64)
+	return id
 }
 
 func validDate(s string) bool {

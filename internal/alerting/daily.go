@@ -253,7 +253,8 @@ func (s *Service) Job(times []string) func(ctx context.Context, now time.Time) e
 			return nil
 		}
 		key := date + " " + due
-		if done, err := s.DB.JobDone(ctx, "detect", key); err != nil || done {
+		// One node runs the pass; the others find it claimed.
+		if claimed, err := s.DB.ClaimJob(ctx, "detect", key, 15*time.Minute); err != nil || !claimed {
 			return err
 		}
 		sum, err := s.RunDaily(ctx, date)

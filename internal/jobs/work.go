@@ -99,14 +99,18 @@ func RemindMissing(db *store.DB, cfg Reminders) func(ctx context.Context, now ti
 	}
 }
 
+// jobLease is how long a node's claim on a daily job keeps the other
+// nodes from running it: longer than a pass over a city takes.
+const jobLease = 15 * time.Minute
+
 // RefreshStatuses recomputes everyone's status once a day, after midnight,
 // because some reasons depend on the date alone (missed check-in days,
 // windows that end).
 func RefreshStatuses(db *store.DB, loc *time.Location) func(ctx context.Context, now time.Time) error {
 	return func(ctx context.Context, now time.Time) error {
 		today := now.In(loc).Format(time.DateOnly)
-		done, err := db.JobDone(ctx, "refresh_statuses", today)
-		if err != nil || done {
+		claimed, err := db.ClaimJob(ctx, "refresh_statuses", today, jobLease)
+		if err != nil || !claimed {
 			return err
 		}
 		ids, err := db.PeopleIDs(ctx, 0)

@@ -47,6 +47,9 @@ func (db *DB) CreateAbsence(ctx context.Context, sc domain.Scope, a *domain.Abse
 		// One illness, one absence: a second registration of the same
 		// days (two staff, or a parent and a teacher, or a form sent
 		// twice) would count the person twice in follow-ups and reports.
+		if err := db.lockFor(ctx, tx, lockPerson, a.PersonID); err != nil {
+			return err
+		}
 		var open int64
 		err := tx.QueryRowContext(ctx, `SELECT id FROM absences WHERE person_id = $1 AND start_date <= $2
 			AND (return_date = '' OR return_date > $2) ORDER BY id LIMIT 1`, a.PersonID, a.StartDate).Scan(&open)
@@ -159,6 +162,9 @@ func (db *DB) UpdateAbsence(ctx context.Context, sc domain.Scope, id int64, u Ab
 	now := db.now()
 	var added []string
 	err = db.transact(ctx, func(tx *sql.Tx) error {
+		if err := db.lockFor(ctx, tx, lockPerson, a.PersonID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE absences SET onset_date = $1, symptoms = $2, saw_doctor = $3, hospital = $4, diagnosis = $5,
 			outcome = $6, return_date = $7, certificate_required = $8, certificate_received = $9, note = $10, updated_at = $11 WHERE id = $12`,
 			a.OnsetDate, joinTags(a.Symptoms), a.SawDoctor, a.Hospital, a.Diagnosis, a.Outcome, a.ReturnDate, a.CertificateRequired,

@@ -141,6 +141,11 @@ func (db *DB) RaiseAlert(ctx context.Context, a *Alert, people []AlertPerson, me
 	}
 	err := db.transact(ctx, func(tx *sql.Tx) error {
 		out = Raise{}
+		// Two nodes raising for the same unit at once would otherwise
+		// both find nothing to merge into.
+		if err := db.lockFor(ctx, tx, lockAlerts, a.OrgID); err != nil {
+			return err
+		}
 		prev, err := scanAlert(tx.QueryRowContext(ctx, `SELECT `+alertColumns+alertFrom+`
 			WHERE a.org_id = $1 AND a.subject = $2 AND a.code = $3 AND a.state <> 'closed' AND a.last_date >= $4
 			ORDER BY a.id DESC LIMIT 1`, a.OrgID, a.Subject, a.Code, mergeSince))

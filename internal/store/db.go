@@ -209,6 +209,34 @@ func (db *DB) transact(ctx context.Context, fn func(tx *sql.Tx) error) (err erro
 	return fn(tx)
 }
 
+// What lockFor serialises: each kind is a namespace of ids.
+const (
+	lockPerson int32 = iota + 1 // a person's records, status and counts
+	lockAlerts                  // the alerts of a unit
+	lockRules                   // the status rules' versions
+	lockJobs                    // the claims of background jobs
+)
+
+// lockFor makes the transactions that lock the same kind and id on
+// PostgreSQL run one after the other, until each ends. App nodes share
+// the database and each serves requests at once, so a transaction that
+// reads, decides and then writes (a check-in revising the slot's record
+// and adding its difference to the daily counts, an alert merged into an
+// open one, the next rule version) must hold the lock before its first
+// read. Under READ COMMITTED each later statement then sees what the
+// previous holder committed. SQLite needs nothing: its one write
+// connection runs IMMEDIATE transactions one at a time. Ids beyond 32 bits
+// share locks, which only serialises more.
+func (db *DB) lockFor(ctx context.Context, tx *sql.Tx, kind int32, id int64) error {
+	if db.engine == SQLite {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, kind, int32(id)); err != nil {
+		return fmt.Errorf("lock %d/%d: %w", kind, id, err)
+	}
+	return nil
+}
+
 // isUniqueViolation reports whether err is a UNIQUE constraint failure.
 func isUniqueViolation(err error) bool {
 	if err == nil {

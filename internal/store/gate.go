@@ -67,6 +67,9 @@ func (db *DB) RecordGateScan(ctx context.Context, s *domain.GateScan, replayKey 
 			return err
 		}
 		if s.PersonID != nil && s.TemperatureC != nil && *s.TemperatureC >= domain.DefaultThresholds.FeverC {
+			if err := db.lockFor(ctx, tx, lockPerson, *s.PersonID); err != nil {
+				return err
+			}
 			var err error
 			added, err = db.setEvents(ctx, tx, *s.PersonID, date, "gate:"+strconv.FormatInt(s.ID, 10), []string{string(domain.SynFever)})
 			return err

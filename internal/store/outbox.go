@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -242,14 +243,49 @@ func (db *DB) ResponsibleAccounts(ctx context.Context, orgID int64, roles ...dom
 	return out, rows.Err()
 }
 
-// JobDone reports whether a job already ran for a key (such as a date).
-func (db *DB) JobDone(ctx context.Context, job, key string) (bool, error) {
-	var n int
-	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM job_runs WHERE job = $1 AND run_key = $2`, job, key).Scan(&n); err != nil {
-		return false, fmt.Errorf("job runs: %w", err)
+// ClaimJob claims a job's run for a key (such as a date) for this node:
+// false when it already ran, or when another node (or an earlier run of
+// this one) claimed it less than lease ago and may still be at it. App
+// nodes all tick the same schedule; without a claim each would run the
+// pass and raise its alerts again. A claim that was never marked done,
+// because its node stopped, lapses after lease and the job runs again:
+// jobs are idempotent.
+func (db *DB) ClaimJob(ctx context.Context, job, key string, lease time.Duration) (bool, error) {
+	claimed := false
+	err := db.transact(ctx, func(tx *sql.Tx) error {
+		if err := db.lockFor(ctx, tx, lockJobs, 0); err != nil {
+			return err
+		}
+		var done int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM job_runs WHERE job = $1 AND run_key = $2`, job, key).Scan(&done); err != nil {
+			return err
+		}
+		if done > 0 {
+			return nil
+		}
+		now := db.now()
+		var at time.Time
+		err := tx.QueryRowContext(ctx, `SELECT at FROM job_runs WHERE job = $1 AND run_key = $2`, job+claimSuffix, key).Scan(&at)
+		switch {
+		case err == nil && now.Sub(at) < lease:
+			return nil
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		claimed = true
+		_, err = tx.ExecContext(ctx, `INSERT INTO job_runs (job, run_key, at) VALUES ($1, $2, $3)
+			ON CONFLICT (job, run_key) DO UPDATE SET at = excluded.at`, job+claimSuffix, key, now)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("claim job %s %s: %w", job, key, err)
 	}
-	return n > 0, nil
+	return claimed, nil
 }
+
+// claimSuffix marks a claim's row in job_runs, beside the job's own rows,
+// which say it is done.
+const claimSuffix = "#claim"
 
 // MarkJobDone records that a job ran for a key.
 func (db *DB) MarkJobDone(ctx context.Context, job, key string) error {

@@ -131,6 +131,9 @@ func (db *DB) SaveStatusRules(ctx context.Context, sc domain.Scope, rs status.Ru
 		return rs, err
 	}
 	err := db.transact(ctx, func(tx *sql.Tx) error {
+		if err := db.lockFor(ctx, tx, lockRules, 0); err != nil {
+			return err
+		}
 		var v int
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 1) FROM status_rules`).Scan(&v); err != nil {
 			return err
@@ -359,6 +362,11 @@ type personState struct {
 // sc, and which check-in was recorded under clientID ("" for none). It
 // returns sql.ErrNoRows (wrapped) for a person that does not exist.
 func (db *DB) personState(ctx context.Context, tx *sql.Tx, personID int64, day time.Time, sc domain.Scope, clientID string) (*personState, error) {
+	// Whoever reads a person's state to write from it holds the person
+	// until the end of the transaction (see lockFor).
+	if err := db.lockFor(ctx, tx, lockPerson, personID); err != nil {
+		return nil, err
+	}
 	a := args{personID, day.Format(time.DateOnly), day.AddDate(0, 0, -60).Format(time.DateOnly), clientID}
 	// The text depends only on whether sc is the whole installation, so
 	// it is prepared twice at most.

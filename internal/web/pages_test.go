@@ -235,3 +235,19 @@ func TestTranslationsComplete(t *testing.T) {
 		}
 	}
 }
+
+// A page that fails inside answers 500 with the error page in the page's
+// language and nothing of the failure, not Go's bare English text.
+func TestInternalErrorPage(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		tc := f.rollClient("teacher")
+		f.db.Close()
+		st, body := tc.page(rollPath(f.orgs["C1"]))
+		if st != http.StatusInternalServerError || !strings.Contains(body, "服务器内部错误") || !strings.Contains(body, "<html") {
+			t.Fatalf("page with the database gone = %d %q", st, body)
+		}
+		if strings.Contains(body, "sql") || strings.Contains(body, "closed") {
+			t.Fatalf("the error page tells the failure: %q", body)
+		}
+	})
+}

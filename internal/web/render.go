@@ -203,9 +203,10 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, rq *request
 	l := catalogs[rq.lang]
 	data := errorPage{Status: status, Heading: l.T(fmt.Sprintf("error.%d", status))}
 	switch domain.ErrorCode(err) {
-	case domain.ENotFound, domain.EForbidden, domain.EUnauthenticated:
+	case domain.ENotFound, domain.EForbidden, domain.EUnauthenticated, domain.EInternal:
 		// The heading says it in the page's language; the store's message
-		// ("org unit 109 not found") is English and adds nothing.
+		// ("org unit 109 not found") is English and adds nothing, and an
+		// internal failure is logged, never shown.
 		err = nil
 	}
 	if rerr := s.render(w, r, rq, status, "error", "error.title", data, err); rerr != nil {

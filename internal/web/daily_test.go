@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"epiguard/internal/domain"
+	"epiguard/internal/store"
 	"epiguard/internal/testdb"
+	"epiguard/internal/web"
 )
 
 // TestDailyChildrenField checks the shape of SPEC §4.2's completion
@@ -98,5 +101,18 @@ func TestAbsencesAPI(t *testing.T) {
 	}
 	if len(seen) != len(ids) {
 		t.Errorf("listed %d absences, want %d", len(seen), len(ids))
+	}
+}
+
+// The completion page's child rows are written outside the template: they
+// must escape what they write as the template would, and keep the
+// syndromes' order.
+func TestChildRows(t *testing.T) {
+	got := string(web.ChildRows([]*store.DailyFigures{{OrgID: 12, Name: `初一<1>班 & "A"`, Expected: 50, CheckedIn: 48, Missing: 1, AbsentIll: 1,
+		Abnormal: map[domain.Syndrome]int{domain.SynFever: 2}}}, []domain.Syndrome{domain.SynGI, domain.SynFever}, "2026-11-23", "noon"))
+	want := `<tr><td><a href="/orgs/12/daily?date=2026-11-23&amp;slot=noon">初一&lt;1&gt;班 &amp; &#34;A&#34;</a></td>` +
+		`<td class="num">50</td><td class="num">48</td><td class="num">1</td><td class="num">1</td><td class="num">0</td><td class="num">2</td></tr>` + "\n"
+	if got != want {
+		t.Fatalf("rows =\n%s\nwant\n%s", got, want)
 	}
 }

@@ -45,7 +45,9 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%.1f%%", 100*float64(a)/float64(b))
 	},
-	"slots": func() []string { return []string{domain.SlotMorning, domain.SlotNoon, domain.SlotEvening} },
+	"slots":        func() []string { return []string{domain.SlotMorning, domain.SlotNoon, domain.SlotEvening} },
+	"symptomCells": symptomCells,
+	"childRows":    childRows,
 }
 
 func loadPages() (*pages, error) {

@@ -13,6 +13,7 @@ import (
 	"epiguard/internal/domain"
 	"epiguard/internal/store"
 	"epiguard/internal/testdb"
+	"epiguard/internal/web"
 )
 
 // rollClient is a browser-like client: signed in through the form, with
@@ -478,4 +479,15 @@ func TestRollAndDailyNameDaysWithoutSchool(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The roll's symptom cells are written outside the template: they must
+// escape what they write as the template would, and tick what is checked.
+func TestSymptomCells(t *testing.T) {
+	got := web.SymptomCells(7, []string{"cough", `x"><script>`}, []string{"咳嗽", "<b>&"}, map[string]bool{"cough": true})
+	want := `<td class="sym"><label><input type="checkbox" name="sym_7" value="cough" data-col="sym-cough" checked><span class="sr">咳嗽</span></label></td>` +
+		`<td class="sym"><label><input type="checkbox" name="sym_7" value="x&#34;&gt;&lt;script&gt;" data-col="sym-x&#34;&gt;&lt;script&gt;"><span class="sr">&lt;b&gt;&amp;</span></label></td>`
+	if got != want {
+		t.Fatalf("cells =\n%s\nwant\n%s", got, want)
+	}
 }

@@ -35,10 +35,19 @@ type Probe struct {
 // page name. Any answer but 200 ends the run with a *StatusError: a page
 // that fails fast is not a fast page.
 func (p *Probe) Run(ctx context.Context) (map[string]*Result, error) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	out := map[string]*Result{}
 	var mu sync.Mutex
+	var failed error
+	fail := func(err error) {
+		mu.Lock()
+		if failed == nil {
+			failed = err
+		}
+		mu.Unlock()
+		cancel()
+	}
 	var wg sync.WaitGroup
 	for _, pg := range p.Pages {
 		res := &Result{}
@@ -49,7 +58,7 @@ func (p *Probe) Run(ctx context.Context) (map[string]*Result, error) {
 				t0 := time.Now()
 				if err := p.get(ctx, pg.URL); err != nil {
 					if ctx.Err() == nil {
-						cancel(fmt.Errorf("page %s: %w", pg.Name, err))
+						fail(fmt.Errorf("page %s: %w", pg.Name, err))
 					}
 					return
 				}
@@ -67,8 +76,8 @@ func (p *Probe) Run(ctx context.Context) (map[string]*Result, error) {
 		})
 	}
 	wg.Wait()
-	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		return out, err
+	if failed != nil {
+		return out, failed
 	}
 	for _, r := range out {
 		slices.Sort(r.Latencies)

@@ -128,7 +128,7 @@ func (e *env) scheduler(db *store.DB, loc *time.Location, alerts *alerting.Servi
 	return &jobs.Scheduler{Log: e.log, Now: time.Now, Jobs: []jobs.Job{
 		{Name: "deliver_outbox", Every: 5 * time.Second, Run: jobs.DeliverOutbox(db)},
 		{Name: "remind_missing", Every: time.Minute, Run: jobs.RemindMissing(db, jobs.Reminders{Times: remindTimes, Loc: loc})},
-		{Name: "refresh_statuses", Every: 10 * time.Minute, Run: jobs.RefreshStatuses(db, loc)},
+		{Name: "refresh_statuses", Every: time.Minute, Run: jobs.RefreshStatuses(db, loc)},
 		{Name: "deliver_channels", Every: 5 * time.Second, Run: deliverer.Run},
 		{Name: "detect", Every: time.Minute, Run: alerts.Job(detectTimes)},
 		{Name: "escalate_alerts", Every: time.Minute, Run: alerts.Escalate},

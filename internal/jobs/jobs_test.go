@@ -10,6 +10,7 @@ import (
 	"epiguard/internal/domain"
 	"epiguard/internal/jobs"
 	"epiguard/internal/secret"
+	"epiguard/internal/status"
 	"epiguard/internal/store"
 	"epiguard/internal/testdb"
 )
@@ -111,6 +112,55 @@ func TestRemindersFollowTheSchoolCalendar(t *testing.T) {
 			}
 			if len(items) != 1 || !strings.Contains(items[0].Link, "date=2026-10-10") {
 				t.Fatalf("inbox = %+v, want the one reminder of the make-up Saturday", items)
+			}
+		})
+	}
+}
+
+// Everyone's status is recomputed after midnight and again after the
+// status rules change, on one node, with the change as the cause.
+func TestStatusesFollowARuleChange(t *testing.T) {
+	for _, e := range testdb.Engines() {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db := testdb.Store(t, e.DSN(t))
+			school := &domain.Org{Kind: "school", Code: "S", Name: "学校"}
+			if err := db.CreateOrg(ctx, domain.System(), school); err != nil {
+				t.Fatal(err)
+			}
+			p := &domain.Person{ExternalID: "a", Name: "学生a", OrgID: school.ID}
+			if err := db.CreatePerson(ctx, domain.System(), p); err != nil {
+				t.Fatal(err)
+			}
+			refresh := jobs.RefreshStatuses(db, time.UTC)
+			now := time.Now()
+			for range 2 { // the second tick finds the day done
+				if err := refresh(ctx, now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if st, _ := db.PersonStatus(ctx, domain.System(), p.ID, "zh-CN"); st.Level != "green" {
+				t.Fatalf("status before the change = %+v", st)
+			}
+			rules, err := db.StatusRules(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rules.Rules = append(rules.Rules, status.Rule{Code: "drill", Level: status.Yellow, When: "!checked_in_today",
+				MessageZH: "演练：今日未打卡", MessageEN: "Drill: no check-in today", Source: "test"})
+			if _, err := db.SaveStatusRules(ctx, domain.System(), rules, "admin"); err != nil {
+				t.Fatal(err)
+			}
+			if err := refresh(ctx, now.Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			st, err := db.PersonStatus(ctx, domain.System(), p.ID, "zh-CN")
+			if err != nil || st.Level != status.Yellow || len(st.Reasons) != 1 || st.Reasons[0].Code != "drill" {
+				t.Fatalf("status after the change = %+v, %v", st, err)
+			}
+			hist, err := db.StatusHistory(ctx, domain.System(), p.ID, 10, "zh-CN")
+			if err != nil || len(hist) == 0 || hist[0].Cause != "rules" {
+				t.Fatalf("history = %+v, %v", hist, err)
 			}
 		})
 	}

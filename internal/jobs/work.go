@@ -105,21 +105,44 @@ const jobLease = 15 * time.Minute
 
 // RefreshStatuses recomputes everyone's status once a day, after midnight,
 // because some reasons depend on the date alone (missed check-in days,
-// windows that end).
+// windows that end), and once after each change of the status rules, so
+// that nobody keeps a status the rules in force would not give until
+// their next record. One node does each run (ClaimJob).
 func RefreshStatuses(db *store.DB, loc *time.Location) func(ctx context.Context, now time.Time) error {
 	return func(ctx context.Context, now time.Time) error {
 		today := now.In(loc).Format(time.DateOnly)
-		claimed, err := db.ClaimJob(ctx, "refresh_statuses", today, jobLease)
-		if err != nil || !claimed {
+		rules, err := db.StatusRules(ctx)
+		if err != nil {
 			return err
+		}
+		version := fmt.Sprintf("rules v%d", rules.Version)
+		cause := "daily"
+		claimed, err := db.ClaimJob(ctx, "refresh_statuses", today, jobLease)
+		if err != nil {
+			return err
+		}
+		if !claimed {
+			// Today's run is done or under way; a rule change since
+			// then needs a run of its own.
+			if claimed, err = db.ClaimJob(ctx, "refresh_statuses", version, jobLease); err != nil || !claimed {
+				return err
+			}
+			cause = "rules"
 		}
 		ids, err := db.PeopleIDs(ctx, 0)
 		if err != nil {
 			return err
 		}
-		if err := db.RefreshStatuses(ctx, ids, today, "daily"); err != nil {
+		if err := db.RefreshStatuses(ctx, ids, today, cause); err != nil {
 			return err
 		}
-		return db.MarkJobDone(ctx, "refresh_statuses", today)
+		// A daily run uses the rules in force too.
+		if err := db.MarkJobDone(ctx, "refresh_statuses", version); err != nil {
+			return err
+		}
+		if cause == "daily" {
+			return db.MarkJobDone(ctx, "refresh_statuses", today)
+		}
+		return nil
 	}
 }

@@ -120,7 +120,8 @@ func (db *DB) StatusRules(ctx context.Context) (status.RuleSet, error) {
 }
 
 // SaveStatusRules validates a rule set and saves it as the next version.
-// Statuses are recomputed as people's records change.
+// Everyone's status is then recomputed by the refresh_statuses job
+// (internal/jobs), and each new record uses the new rules at once.
 func (db *DB) SaveStatusRules(ctx context.Context, sc domain.Scope, rs status.RuleSet, by string) (status.RuleSet, error) {
 	// The rules hold for the whole installation, so only an admin of a
 	// top unit (or the system) may change them.

@@ -26,7 +26,7 @@ var _ = addMessages(map[string][2]string{
 	"rules.fact":       {"事实", "Fact"},
 	"rules.type":       {"类型", "Type"},
 	"rules.meaning":    {"含义", "Meaning"},
-	"rules.saved":      {"规则已保存为新版本，之后的打卡将按新规则计算。", "Saved as a new version: statuses are computed with it from now on."},
+	"rules.saved":      {"规则已保存为新版本：一两分钟内所有人的健康状态将按新规则重新计算，之后的打卡也按新规则计算。", "Saved as a new version: everyone's status is recomputed with it within a minute or two, and every record from now on."},
 	"rules.rule":       {"规则 %d", "Rule %d"},
 })
 

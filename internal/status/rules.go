@@ -167,7 +167,10 @@ func DefaultRules() RuleSet {
 		{
 			Code:      "missed_checkins",
 			Level:     Yellow,
-			When:      `missed_school_days >= 2`,
+			// Checking in today answers the question the missed days
+			// raise: the reason stays while nobody knows how the person
+			// is, not until the next day's refresh.
+			When:      `missed_school_days >= 2 && !checked_in_today`,
 			MessageZH: "已连续{{missed_school_days}}个上学日未打卡",
 			MessageEN: "No check-in for {{missed_school_days}} school days in a row",
 			Source:    src,

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"epiguard/internal/domain"
 	"epiguard/internal/status"
@@ -193,8 +194,11 @@ func (db *DB) UpdateAbsence(ctx context.Context, sc domain.Scope, id int64, u Ab
 
 // AbsenceQuery filters the absence list.
 type AbsenceQuery struct {
-	OrgID    int64
-	Date     string // absences covering this date; "" for any
+	OrgID int64
+	Date  string // absences covering this date; "" for any
+	// OpenOnly keeps the absences still open today: the person has not
+	// returned (no return date, or one still to come) or the return
+	// certificate they need has not been received.
 	OpenOnly bool
 	Limit    int
 	// Offset skips that many absences of the order, for the pages after
@@ -227,7 +231,8 @@ func (db *DB) Absences(ctx context.Context, sc domain.Scope, q AbsenceQuery) ([]
 		cond += ` AND a.start_date <= ` + d + ` AND (a.return_date = '' OR a.return_date > ` + d + `)`
 	}
 	if q.OpenOnly {
-		cond += ` AND (a.return_date = '' OR (a.certificate_required AND a.certificate_received = ''))`
+		today := a.add(db.now().In(db.loc).Format(time.DateOnly))
+		cond += ` AND (a.return_date = '' OR a.return_date > ` + today + ` OR (a.certificate_required AND a.certificate_received = ''))`
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+absenceColumns+` FROM absences a JOIN people p ON p.id = a.person_id
 		JOIN orgs o ON o.id = p.org_id WHERE `+cond+` ORDER BY a.start_date DESC, a.id DESC LIMIT `+a.add(q.Limit)+` OFFSET `+a.add(max(q.Offset, 0)), a...)

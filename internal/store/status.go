@@ -348,10 +348,16 @@ type personState struct {
 	// school's calendar, or nil outside schools (no such days).
 	calendar *calendar.Calendar
 	status   storedStatus
-	// Illness absences of the 60 days up to the day: one still open, one
-	// whose certificate is missing, and the (greatest) diagnosis.
+	// Illness absences up to the day: one still open and one whose
+	// certificate is missing, however long ago they started (a
+	// tuberculosis absence lasts months), and the (greatest) diagnosis of
+	// those of the last 60 days.
 	absenceOpen, absenceNeedsCert bool
 	absenceDiagnosis              string
+	// absentUntil is the latest day before the day that an illness
+	// absence covered, "" for none: the school knew why the person did
+	// not check in, so such days are not missed.
+	absentUntil string
 	// visible tells whether the person is in the scope asked about.
 	visible bool
 	// clientCheckin is the check-in recorded under the client_id asked
@@ -368,13 +374,18 @@ func (db *DB) personState(ctx context.Context, tx *sql.Tx, personID int64, day t
 	if err := db.lockFor(ctx, tx, lockPerson, personID); err != nil {
 		return nil, err
 	}
-	a := args{personID, day.Format(time.DateOnly), day.AddDate(0, 0, -60).Format(time.DateOnly), clientID}
+	a := args{personID, day.Format(time.DateOnly), day.AddDate(0, 0, -60).Format(time.DateOnly), clientID,
+		day.AddDate(0, 0, -1).Format(time.DateOnly)}
 	// The text depends only on whether sc is the whole installation, so
 	// it is prepared twice at most.
 	q := `SELECT p.org_id, p.created_at, po.path, po.kind, s.level, s.reasons,
-		EXISTS (SELECT 1 FROM absences a WHERE a.person_id = p.id AND a.start_date <= $2 AND a.start_date >= $3
+		EXISTS (SELECT 1 FROM absences a WHERE a.person_id = p.id AND a.start_date <= $5
+			AND (a.return_date = '' OR a.return_date > $5)),
+		COALESCE((SELECT MAX(a.return_date) FROM absences a WHERE a.person_id = p.id AND a.start_date <= $5
+			AND a.return_date > a.start_date), ''),
+		EXISTS (SELECT 1 FROM absences a WHERE a.person_id = p.id AND a.start_date <= $2
 			AND (a.return_date = '' OR a.return_date > $2)),
-		EXISTS (SELECT 1 FROM absences a WHERE a.person_id = p.id AND a.start_date <= $2 AND a.start_date >= $3
+		EXISTS (SELECT 1 FROM absences a WHERE a.person_id = p.id AND a.start_date <= $2
 			AND a.certificate_required AND a.certificate_received = ''),
 		COALESCE((SELECT MAX(a.diagnosis) FROM absences a WHERE a.person_id = p.id AND a.start_date <= $2 AND a.start_date >= $3), ''),
 		` + a.personInScope(sc) + `,
@@ -385,12 +396,22 @@ func (db *DB) personState(ctx context.Context, tx *sql.Tx, personID int64, day t
 	var created time.Time
 	var path string
 	var kind domain.OrgKind
-	err := db.txQueryRow(ctx, tx, q, a...).Scan(&ps.orgID, &created, &path, &kind, &level, &reasons,
+	var awayYesterday bool
+	var lastReturn string
+	err := db.txQueryRow(ctx, tx, q, a...).Scan(&ps.orgID, &created, &path, &kind, &level, &reasons, &awayYesterday, &lastReturn,
 		&ps.absenceOpen, &ps.absenceNeedsCert, &ps.absenceDiagnosis, &ps.visible, &ps.clientCheckin)
 	if err != nil {
 		return nil, fmt.Errorf("state of person %d: %w", personID, err)
 	}
 	ps.registered = created.In(db.loc).Format(time.DateOnly)
+	switch {
+	case awayYesterday:
+		ps.absentUntil = a[4].(string)
+	case lastReturn != "":
+		if r, err := parseDate(lastReturn); err == nil {
+			ps.absentUntil = r.AddDate(0, 0, -1).Format(time.DateOnly)
+		}
+	}
 	if ps.calendar, err = db.schoolCalendar(ctx, tx, path, kind); err != nil {
 		return nil, err
 	}
@@ -447,7 +468,9 @@ func factsOf(day time.Time, recs []*domain.Checkin, ps *personState) status.Fact
 	f := status.Facts{Today: today, RiskWindowDays: riskWindowDays, Symptoms: []string{}, Syndromes: []string{}}
 	since := factsSince(day)
 	var checked []int64 // the days before today with a check-in, as days since 1970
-	riskSince := day.AddDate(0, 0, -riskWindowDays).Format(time.DateOnly)
+	// The window is riskWindowDays days with the day itself: travel
+	// declared on the 24th counts until the 30th for 7 days.
+	riskSince := day.AddDate(0, 0, 1-riskWindowDays).Format(time.DateOnly)
 	for _, c := range recs {
 		if c.Date < since || c.Date > today {
 			continue
@@ -476,8 +499,8 @@ func factsOf(day time.Time, recs []*domain.Checkin, ps *personState) status.Fact
 	}
 	// Missed school days: the school days of the person's school calendar
 	// (no holidays, breaks or closures; make-up days count) before today
-	// without a check-in, counted back until one with a check-in, and
-	// never before they were registered. Outside schools there are no
+	// without a check-in, counted back until one with a check-in or under
+	// an illness absence, and never before they were registered. Outside schools there are no
 	// school days: residents check in when a campaign or a quarantine
 	// asks them to, not daily. Dates parse to UTC midnights, where every
 	// day has 24 hours.
@@ -490,7 +513,7 @@ func factsOf(day time.Time, recs []*domain.Checkin, ps *personState) status.Fact
 		if !ps.calendar.IsSchoolDay(date) {
 			continue
 		}
-		if slices.Contains(checked, d.Unix()/secondsPerDay) {
+		if slices.Contains(checked, d.Unix()/secondsPerDay) || date <= ps.absentUntil {
 			break
 		}
 		f.MissedSchoolDays++

@@ -164,12 +164,12 @@ func DefaultRules() RuleSet {
 			MessageEN: "Travelled to a risk area in the last {{risk_window_days}} days",
 			Source:    src,
 		},
+		// Checking in today answers the question the missed days raise:
+		// the reason stays while nobody knows how the person is, not
+		// until the next day's refresh.
 		{
 			Code:      "missed_checkins",
 			Level:     Yellow,
-			// Checking in today answers the question the missed days
-			// raise: the reason stays while nobody knows how the person
-			// is, not until the next day's refresh.
 			When:      `missed_school_days >= 2 && !checked_in_today`,
 			MessageZH: "已连续{{missed_school_days}}个上学日未打卡",
 			MessageEN: "No check-in for {{missed_school_days}} school days in a row",

@@ -76,7 +76,7 @@ func (e *env) benchCheckin(ctx context.Context, args []string) error {
 		fmt.Fprintf(e.stderr, "bench: %d people is below SPEC §7.1's 100000: a trial, not the benchmark\n", *people)
 	}
 
-	db, err := e.openBenchDB(ctx, path)
+	db, err := e.openBenchDB(ctx, path, loc)
 	if err != nil {
 		return err
 	}
@@ -293,7 +293,7 @@ func benchDatabase(dsn string) (path string, cleanup func(), err error) {
 
 // openBenchDB creates the benchmark's database with a key file of its own
 // beside it, never the installation's (EPIGUARD_KEY_FILE).
-func (e *env) openBenchDB(ctx context.Context, path string) (*store.DB, error) {
+func (e *env) openBenchDB(ctx context.Context, path string, loc *time.Location) (*store.DB, error) {
 	key, err := secret.LoadOrCreateKey(filepath.Join(filepath.Dir(path), "epiguard.key"))
 	if err != nil {
 		return nil, err
@@ -302,7 +302,7 @@ func (e *env) openBenchDB(ctx context.Context, path string) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, "sqlite:"+path, store.Options{Box: box, Logger: e.log})
+	db, err := store.Open(ctx, "sqlite:"+path, store.Options{Box: box, Logger: e.log, Location: loc})
 	if err != nil {
 		return nil, err
 	}

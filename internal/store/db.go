@@ -66,6 +66,10 @@ type Options struct {
 	Location *time.Location
 }
 
+// Location is the installation's time zone the store turns timestamps
+// into dates in.
+func (db *DB) Location() *time.Location { return db.loc }
+
 // shanghai is the default time zone, fixed at UTC+8 when the system has
 // no zone database (China has had no daylight saving since 1991).
 func shanghai() *time.Location {

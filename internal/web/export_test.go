@@ -1,5 +1,10 @@
 package web
 
+import (
+	"io/fs"
+	"time"
+)
+
 // HasMessage is exported for the tests of package web_test.
 func HasMessage(key string) bool { return hasMessage(key) }
 
@@ -14,3 +19,19 @@ func SymptomCells(personID int64, codes, labels []string, checked map[string]boo
 
 // ChildRows is exported for the tests of package web_test.
 var ChildRows = childRows
+
+// ViewTime is view.Time for the tests of package web_test.
+func ViewTime(loc *time.Location, lang string, t time.Time) string {
+	return view{L: catalogs[lang], loc: loc}.Time(t)
+}
+
+// Templates returns the page templates' names and texts.
+func Templates() map[string]string {
+	out := map[string]string{}
+	names, _ := fs.Glob(assets, "templates/*.html")
+	for _, n := range names {
+		b, _ := fs.ReadFile(assets, n)
+		out[n] = string(b)
+	}
+	return out
+}

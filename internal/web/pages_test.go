@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"epiguard/internal/domain"
 	"epiguard/internal/store"
@@ -250,4 +251,20 @@ func TestInternalErrorPage(t *testing.T) {
 			t.Fatalf("the error page tells the failure: %q", body)
 		}
 	})
+}
+
+// Pages show moments in the installation's time zone: stored times are
+// UTC, and a page that formats one as it is shows the API tokens of a
+// Beijing school as created eight hours early, the day before.
+func TestPagesShowLocalTimes(t *testing.T) {
+	sh := time.FixedZone("CST", 8*3600)
+	at := time.Date(2026, 11, 28, 21, 33, 0, 0, time.UTC)
+	if got := web.ViewTime(sh, "zh-CN", at); got != "2026年11月29日 05:33" {
+		t.Fatalf("time = %q", got)
+	}
+	for name, text := range web.Templates() {
+		if strings.Contains(text, "L.Time") {
+			t.Errorf("%s formats a time with L.Time, which keeps its zone; use .Time", name)
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"time"
 
 	"epiguard/internal/domain"
 )
@@ -95,7 +96,13 @@ type view struct {
 	Version string
 	Path    string
 	Data    any
+	loc     *time.Location
 }
+
+// Time shows a moment in the installation's time zone (SPEC §4.2), in the
+// page's language: templates use it rather than L.Time, so that no page
+// can show a stored UTC time as it is.
+func (v view) Time(t time.Time) string { return v.L.Time(t.In(v.loc)) }
 
 func (s *Server) nav(ctx context.Context, rq *request, path string) []navItem {
 	if rq.acc == nil {
@@ -164,7 +171,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 		return fmt.Errorf("no template %q", name)
 	}
 	v := view{L: catalogs[rq.lang], Lang: rq.lang, User: rq.acc, Nav: s.nav(r.Context(), rq, r.URL.Path), Demo: s.demo,
-		Version: s.version, Path: r.URL.RequestURI(), Data: data}
+		Version: s.version, Path: r.URL.RequestURI(), Data: data, loc: s.loc}
 	v.Title = v.L.T(titleKey)
 	if rq.session != nil {
 		v.CSRF = rq.session.CSRFToken

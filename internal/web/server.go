@@ -91,6 +91,10 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.loc == nil && s.db != nil {
+		// The store's zone, so that pages and records agree on dates.
+		s.loc = s.db.Location()
+	}
 	if s.loc == nil {
 		s.loc = time.UTC
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"epiguard/internal/browsertest"
 	"epiguard/internal/domain"
@@ -99,7 +100,7 @@ func newFixture(t *testing.T, dsn string) *fixture {
 			t.Fatal(err)
 		}
 	}
-	s, err := web.New(web.Config{DB: db, PassKey: box.DerivedKey("gate pass")})
+	s, err := web.New(web.Config{DB: db, Location: time.UTC, PassKey: box.DerivedKey("gate pass")})
 	if err != nil {
 		t.Fatal(err)
 	}

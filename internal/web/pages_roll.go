@@ -227,9 +227,9 @@ func (s *Server) loadRoll(ctx context.Context, rq *request, orgID int64, date, s
 		return nil, err
 	}
 	sort.SliceStable(people, func(i, j int) bool { return people[i].ExternalID < people[j].ExternalID })
-	// Absences covering the date, whole scope: a dorm room's people have
-	// their primary unit elsewhere.
-	abs, err := s.db.Absences(ctx, sc, store.AbsenceQuery{Date: date, Limit: 5000})
+	// Absences covering the date of the unit's people, by primary unit
+	// or membership (a dorm room's boarders).
+	abs, err := s.db.Absences(ctx, sc, store.AbsenceQuery{OrgID: orgID, Date: date, Limit: 1000})
 	if err != nil {
 		return nil, err
 	}

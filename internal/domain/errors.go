@@ -25,6 +25,9 @@ const (
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Input is the form input the error belongs to, where a page has put
+	// the field's label in Field for display; "" when Field is the name.
+	Input string `json:"-"`
 }
 
 // Error is an application error with a code safe to show to users. Internal

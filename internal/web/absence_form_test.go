@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -35,5 +36,38 @@ func TestAbsenceFormErrorsInPageLanguage(t *testing.T) {
 		if st >= 500 || st < 400 || !strings.Contains(body, tc.want) || strings.Contains(body, tc.not) {
 			t.Errorf("%s: %d, want %q and not %q in the page", tc.name, st, tc.want, tc.not)
 		}
+	}
+}
+
+// A field's error also stands beside the field, which is marked invalid
+// and points to it, for people who do not read the summary at the top and
+// for screen readers.
+func TestAbsenceFormErrorsBesideTheirFields(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	teacher := f.rollClient("teacher")
+	st, body := teacher.post("/absences", url.Values{"external_id": {"NOPE"}, "start_date": {"2026-01-05"}, "onset_date": {"2026-01-06"}})
+	if st != http.StatusUnprocessableEntity && st != http.StatusBadRequest {
+		t.Fatalf("status = %d", st)
+	}
+	for _, want := range []string{
+		`aria-describedby="external_id-hint external_id-err" autocomplete="off" aria-invalid="true"`,
+		`<p id="external_id-err" class="field-err span">找不到这个学号或工号`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	st, body = teacher.post("/absences", url.Values{"external_id": {"p1"}, "start_date": {"2026-01-05"}, "onset_date": {"2026-01-06"}})
+	for _, want := range []string{
+		`name="onset_date" type="date" value="2026-01-06"`,
+		`aria-invalid="true" aria-describedby="onset_date-err"`,
+		`<p id="onset_date-err" class="field-err span">发病日期不能晚于今天`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("status %d: page lacks %s", st, want)
+		}
+	}
+	if strings.Contains(body, `id="start_date-err"`) {
+		t.Error("a valid field is marked")
 	}
 }

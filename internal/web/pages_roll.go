@@ -854,7 +854,11 @@ func absenceFormError(l *catalog, err error) error {
 	out := &domain.Error{Code: domain.EInvalid, Message: l.T("absence.err")}
 	for _, f := range domain.ErrorFields(err) {
 		if k, ok := absenceFields[f.Field]; ok {
-			f = domain.FieldError{Field: l.T(k[0]), Message: l.T(k[1])}
+			input := f.Field
+			if input == "person_id" {
+				input = "external_id" // the form names the person by number
+			}
+			f = domain.FieldError{Field: l.T(k[0]), Message: l.T(k[1]), Input: input}
 		}
 		out.Fields = append(out.Fields, f)
 	}

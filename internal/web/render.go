@@ -99,6 +99,17 @@ type view struct {
 	loc     *time.Location
 }
 
+// FieldErr is the error of the form input named name, "" when it has
+// none: pages show it beside the input and mark the input invalid.
+func (v view) FieldErr(name string) string {
+	for _, f := range v.Fields {
+		if f.Input == name || f.Input == "" && f.Field == name {
+			return f.Message
+		}
+	}
+	return ""
+}
+
 // Time shows a moment in the installation's time zone (SPEC §4.2), in the
 // page's language: templates use it rather than L.Time, so that no page
 // can show a stored UTC time as it is.

@@ -71,3 +71,31 @@ func TestAbsenceFormErrorsBesideTheirFields(t *testing.T) {
 		t.Error("a valid field is marked")
 	}
 }
+
+// The same on an absence's page, where follow-ups, the return and the
+// certificate are recorded.
+func TestAbsenceUpdateErrorsBesideTheirFields(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	teacher := f.rollClient("teacher")
+	st, loc := teacher.post("/absences", url.Values{"external_id": {"p1"}, "start_date": {rollDay()}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("register = %d %s", st, loc)
+	}
+	path, _, _ := strings.Cut(loc, "?")
+	for _, tc := range []struct {
+		form url.Values
+		want []string
+	}{
+		{url.Values{"return_date": {"2020-01-01"}}, []string{`aria-invalid="true" aria-describedby="return_date-err"`,
+			`<p id="return_date-err" class="field-err span">请填写不早于缺勤开始日期的返校日期`}},
+		{url.Values{"followup": {strings.Repeat("长", 501)}}, []string{`aria-invalid="true" aria-describedby="followup-err"`,
+			`<p id="followup-err" class="field-err span">内容过长`}},
+	} {
+		st, body := teacher.post(path, tc.form)
+		for _, want := range tc.want {
+			if !strings.Contains(body, want) {
+				t.Errorf("status %d: page lacks %s", st, want)
+			}
+		}
+	}
+}

@@ -855,8 +855,11 @@ func absenceFormError(l *catalog, err error) error {
 	for _, f := range domain.ErrorFields(err) {
 		if k, ok := absenceFields[f.Field]; ok {
 			input := f.Field
-			if input == "person_id" {
+			switch input {
+			case "person_id":
 				input = "external_id" // the form names the person by number
+			case "diagnosis":
+				input = "diagnosis_other" // only the free text can be wrong
 			}
 			f = domain.FieldError{Field: l.T(k[0]), Message: l.T(k[1]), Input: input}
 		}

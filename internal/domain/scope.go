@@ -35,3 +35,10 @@ func (s Scope) CanAdmin() bool { return s.Role == RoleAdmin }
 
 // CanEditPeople reports whether the role may create or change people.
 func (s Scope) CanEditPeople() bool { return s.Role == RoleAdmin || s.Role == RoleHealth }
+
+// CanRecordHealth reports whether the role keeps people's daily health
+// records: check-ins and illness absences. Guards record gate scans,
+// viewers read, and operations staff run supplies and rosters.
+func (s Scope) CanRecordHealth() bool {
+	return s.Role == RoleAdmin || s.Role == RoleHealth || s.Role == RoleTeacher
+}

@@ -31,6 +31,9 @@ func scanAbsence(row interface{ Scan(...any) error }) (*domain.Absence, error) {
 // return certificate is required when the diagnosis is one of SPEC §5.3's
 // diseases, whatever the caller says.
 func (db *DB) CreateAbsence(ctx context.Context, sc domain.Scope, a *domain.Absence, today string) error {
+	if !sc.CanRecordHealth() {
+		return domain.Errorf(domain.EForbidden, "your role (%s) may not register illness absences", sc.Role)
+	}
 	if err := a.Validate(today); err != nil {
 		return err
 	}
@@ -131,6 +134,9 @@ type AbsenceUpdate struct {
 // UpdateAbsence records what became known: diagnosis, outcome, return,
 // certificate, a follow-up call. The person's status is recomputed.
 func (db *DB) UpdateAbsence(ctx context.Context, sc domain.Scope, id int64, u AbsenceUpdate, by, today string) (*domain.Absence, error) {
+	if !sc.CanRecordHealth() {
+		return nil, domain.Errorf(domain.EForbidden, "your role (%s) may not change illness absences", sc.Role)
+	}
 	a, err := db.Absence(ctx, sc, id)
 	if err != nil {
 		return nil, err

@@ -84,6 +84,9 @@ func (db *DB) RecordCheckin(ctx context.Context, sc domain.Scope, c *domain.Chec
 	if !sc.PersonLevel {
 		return nil, notVisible
 	}
+	if !sc.CanRecordHealth() {
+		return nil, domain.Errorf(domain.EForbidden, "your role (%s) may not record check-ins", sc.Role)
+	}
 	c.Syndromes = domain.SyndromesOf(c.TemperatureC, c.Symptoms, th)
 	if c.Syndromes == nil {
 		c.Syndromes = []domain.Syndrome{}

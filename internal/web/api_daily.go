@@ -39,11 +39,16 @@ func (s *Server) apiCheckin(w http.ResponseWriter, r *http.Request, rq *request)
 	c = domain.Checkin{PersonID: in.PersonID, Date: in.Date, Slot: in.Slot, TemperatureC: in.TemperatureC, Symptoms: in.Symptoms,
 		OnCampus: in.OnCampus, RegionCode: in.RegionCode, Address: in.Address, RiskAreaTravel: in.RiskAreaTravel,
 		CaseContact: in.CaseContact, Absent: in.Absent, Note: in.Note, Source: in.Source, ClientID: in.ClientID, SubmittedBy: rq.acc.Username}
-	if c.Source == "" {
+	// The source says who took the record. A staff member at a screen
+	// takes it as staff; only an integration with an API token may relay
+	// what a person or guardian entered elsewhere.
+	switch {
+	case c.Source == "" && rq.acc.Role == domain.RoleTeacher:
+		c.Source = domain.SourceTeacher
+	case c.Source == "":
 		c.Source = domain.SourceAPI
-		if rq.acc.Role == domain.RoleTeacher {
-			c.Source = domain.SourceTeacher
-		}
+	case rq.session != nil && c.Source != domain.SourceTeacher && c.Source != domain.SourceAPI:
+		return fieldErr("source", "must be teacher or api for a signed-in staff member: self and guardian check-ins come through the personal link")
 	}
 	res, err := s.db.RecordCheckin(r.Context(), rq.scope(), &c, s.checkinRules(), s.thresholds, rq.lang)
 	if err != nil {

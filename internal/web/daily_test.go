@@ -3,8 +3,10 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"epiguard/internal/domain"
 	"epiguard/internal/store"
@@ -115,4 +117,62 @@ func TestChildRows(t *testing.T) {
 	if got != want {
 		t.Fatalf("rows =\n%s\nwant\n%s", got, want)
 	}
+}
+
+// Check-ins are health records: the people who keep them (class
+// teachers, health officers, admins) may record them through the API;
+// guards, operations staff and viewers may not, whatever their scope. A
+// staff member at a screen records as staff: self and guardian check-ins
+// come through personal links, or are relayed by an integration with an
+// API token.
+func TestCheckinAPIRolesAndSource(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	p1 := f.people["p1"].ID
+	day := func(i int) string { return time.Now().UTC().AddDate(0, 0, -i).Format(time.DateOnly) }
+	for i, tc := range []struct {
+		role string
+		want int
+	}{{"admin", 201}, {"health", 201}, {"teacher", 201}, {"guard", 403}, {"ops", 403}, {"viewer", 403}} {
+		var out struct {
+			Error *struct{ Code string } `json:"error"`
+		}
+		got := f.signIn(tc.role).do("POST", "/api/v1/checkins", map[string]any{"person_id": p1, "date": day(i), "slot": "morning",
+			"temperature_c": 36.6}, &out)
+		if got != tc.want {
+			t.Errorf("%s records a check-in: %d, want %d", tc.role, got, tc.want)
+		}
+	}
+	teacher := f.signIn("teacher")
+	var bad struct {
+		Error struct {
+			Fields []struct{ Field string }
+		} `json:"error"`
+	}
+	if got := teacher.do("POST", "/api/v1/checkins", map[string]any{"person_id": p1, "date": day(0), "slot": "noon",
+		"source": "guardian"}, &bad); got/100 != 4 || len(bad.Error.Fields) != 1 || bad.Error.Fields[0].Field != "source" {
+		t.Errorf("a teacher's check-in as the guardian: %d %+v", got, bad)
+	}
+	// An integration's token may relay a guardian's check-in.
+	admin := f.signIn("admin")
+	var accs struct{ Items []domain.Account }
+	admin.do("GET", "/api/v1/accounts", nil, &accs)
+	var teacherID int64
+	for _, a := range accs.Items {
+		if a.Username == "teacher" {
+			teacherID = a.ID
+		}
+	}
+	var tok struct{ Token string }
+	if st := admin.do("POST", "/api/v1/tokens", map[string]any{"account_id": teacherID, "name": "家校通"}, &tok); st != 201 {
+		t.Fatalf("token = %d", st)
+	}
+	body := strings.NewReader(fmt.Sprintf(`{"person_id":%d,"date":%q,"slot":"noon","source":"guardian"}`, p1, day(0)))
+	req, _ := http.NewRequest("POST", f.srv.URL+"/api/v1/checkins", body)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("relayed guardian check-in = %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
 }

@@ -100,7 +100,7 @@ const (
 // rollStaff lets class teachers, health officers and admins use the roll
 // and absence pages (SPEC §1); guards, operations and viewers may not.
 func rollStaff(rq *request) error {
-	if absenceStaff.allowed(rq.acc.Role) {
+	if recordStaff.allowed(rq.acc.Role) {
 		return nil
 	}
 	return domain.Errorf(domain.EForbidden, "your role (%s) may not use the roll or illness absences", rq.acc.Role)

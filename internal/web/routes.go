@@ -10,12 +10,12 @@ import (
 type access int
 
 const (
-	public       access = iota // anyone
-	signedIn                   // any account
-	adminOnly                  // role admin
-	editors                    // roles that may change people (admin, health)
-	gateStaff                  // roles that work at a gate (guard, admin, health)
-	absenceStaff               // roles that keep illness absences (teacher, health, admin)
+	public      access = iota // anyone
+	signedIn                  // any account
+	adminOnly                 // role admin
+	editors                   // roles that may change people (admin, health)
+	gateStaff                 // roles that work at a gate (guard, admin, health)
+	recordStaff               // roles that keep the daily health records, check-ins and illness absences (teacher, health, admin)
 )
 
 // route is one entry of the routing table. Keeping every route in one
@@ -68,16 +68,16 @@ func (s *Server) coreRoutes() []route {
 		{"POST", "/api/v1/tokens", adminOnly, true, s.apiCreateToken},
 		{"DELETE", "/api/v1/tokens/{id}", adminOnly, true, s.apiRevokeToken},
 		{"GET", "/api/v1/audit", adminOnly, true, s.apiAudit},
-		{"POST", "/api/v1/checkins", signedIn, true, s.apiCheckin},
+		{"POST", "/api/v1/checkins", recordStaff, true, s.apiCheckin},
 		{"GET", "/api/v1/people/{id}/status", signedIn, true, s.apiPersonStatus},
 		{"GET", "/api/v1/orgs/{id}/daily", signedIn, true, s.apiDaily},
 		// The API admits the same roles as the roll, absence and gate pages
 		// (rollStaff, gateRole), so a role refused a page cannot do its
 		// work through the API instead.
-		{"GET", "/api/v1/absences", absenceStaff, true, s.apiAbsences},
-		{"POST", "/api/v1/absences", absenceStaff, true, s.apiCreateAbsence},
-		{"GET", "/api/v1/absences/{id}", absenceStaff, true, s.apiAbsence},
-		{"PATCH", "/api/v1/absences/{id}", absenceStaff, true, s.apiUpdateAbsence},
+		{"GET", "/api/v1/absences", recordStaff, true, s.apiAbsences},
+		{"POST", "/api/v1/absences", recordStaff, true, s.apiCreateAbsence},
+		{"GET", "/api/v1/absences/{id}", recordStaff, true, s.apiAbsence},
+		{"PATCH", "/api/v1/absences/{id}", recordStaff, true, s.apiUpdateAbsence},
 		{"POST", "/api/v1/gate/scans", gateStaff, true, s.apiGateScan},
 		{"GET", "/api/v1/inbox", signedIn, true, s.apiInbox},
 		{"GET", "/api/v1/status/rules", signedIn, true, s.apiRules},
@@ -134,7 +134,7 @@ func (a access) allowed(role domain.Role) bool {
 		return role == domain.RoleAdmin || role == domain.RoleHealth
 	case gateStaff:
 		return role == domain.RoleGuard || role == domain.RoleAdmin || role == domain.RoleHealth
-	case absenceStaff:
+	case recordStaff:
 		return role == domain.RoleTeacher || role == domain.RoleAdmin || role == domain.RoleHealth
 	}
 	return true

@@ -257,10 +257,11 @@ func (db *DB) insertPerson(ctx context.Context, tx *sql.Tx, p *domain.Person, no
 }
 
 // linkGuardian finds or creates the guardian with p's guardian phone and
-// links them to p, so one parent's link later shows all their children.
+// links them, and only them, to p, so one parent's link later shows all
+// their children.
 func (db *DB) linkGuardian(ctx context.Context, tx *sql.Tx, p *domain.Person, now time.Time) error {
 	if p.GuardianPhone == "" {
-		return nil
+		return db.unlinkGuardians(ctx, tx, p.ID, 0)
 	}
 	idx := db.box.Index(p.GuardianPhone)
 	var gid int64
@@ -278,6 +279,17 @@ func (db *DB) linkGuardian(ctx context.Context, tx *sql.Tx, p *domain.Person, no
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO guardian_children (guardian_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, gid, p.ID); err != nil {
 		return fmt.Errorf("guardian link: %w", err)
+	}
+	return db.unlinkGuardians(ctx, tx, p.ID, gid)
+}
+
+// unlinkGuardians ends the links of a person's guardians other than keep
+// (0 for all): a person has the one guardian their record names, and
+// when the school changes that phone number the former guardian's link
+// must stop showing the child, checking them in and opening the gate.
+func (db *DB) unlinkGuardians(ctx context.Context, tx *sql.Tx, personID, keep int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM guardian_children WHERE person_id = $1 AND guardian_id <> $2`, personID, keep); err != nil {
+		return fmt.Errorf("guardian unlink: %w", err)
 	}
 	return nil
 }
@@ -523,7 +535,14 @@ func (db *DB) HolderByToken(ctx context.Context, token string) (*LinkHolder, err
 		}
 		h.People = append(h.People, p)
 	}
-	return h, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(h.People) == 0 {
+		// A guardian no child lists any longer holds a link to nothing.
+		return nil, domain.Errorf(domain.ENotFound, "this link is not valid (it may have been replaced)")
+	}
+	return h, nil
 }
 
 // BackdateRegistrations moves the registration time of everyone

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"epiguard/internal/domain"
@@ -156,6 +157,33 @@ func (s *Server) apiRotateToken(w http.ResponseWriter, r *http.Request, rq *requ
 	s.audit(r.Context(), rq, domain.AuditEntry{Action: domain.AuditAdmin, Target: fmt.Sprintf("person:%d", id), Detail: "personal link rotated"})
 	writeJSON(w, http.StatusOK, map[string]string{"token": tok, "url": "/p/" + tok})
 	return nil
+}
+
+func (s *Server) apiRotateGuardianToken(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id, gid, err := guardianPath(r)
+	if err != nil {
+		return err
+	}
+	tok, err := s.db.RotateGuardianToken(r.Context(), rq.scope(), id, gid)
+	if err != nil {
+		return err
+	}
+	s.audit(r.Context(), rq, domain.AuditEntry{Action: domain.AuditAdmin, Target: fmt.Sprintf("person:%d", id), Detail: fmt.Sprintf("guardian %d link rotated", gid)})
+	writeJSON(w, http.StatusOK, map[string]string{"token": tok, "url": "/p/" + tok})
+	return nil
+}
+
+// guardianPath reads the person and guardian ids of
+// /…/people/{id}/guardians/{gid}/….
+func guardianPath(r *http.Request) (id, gid int64, err error) {
+	if id, err = pathID(r); err != nil {
+		return 0, 0, err
+	}
+	gid, perr := strconv.ParseInt(r.PathValue("gid"), 10, 64)
+	if perr != nil || gid <= 0 {
+		return 0, 0, domain.Errorf(domain.ENotFound, "no such guardian")
+	}
+	return id, gid, nil
 }
 
 // importReportJSON is the import report as the API answers it.

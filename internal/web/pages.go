@@ -293,9 +293,11 @@ type personData struct {
 	CanUnmask bool
 	CanEdit   bool
 	NewLink   string
-	OrgCode   string
-	New       bool
-	Kinds     []domain.PersonKind
+	// LinkFor is the guardian NewLink belongs to, 0 for the person's own.
+	LinkFor int64
+	OrgCode string
+	New     bool
+	Kinds   []domain.PersonKind
 	// InScope holds the units of the memberships the account may open.
 	InScope map[int64]bool
 }
@@ -309,13 +311,24 @@ func (s *Server) pagePerson(w http.ResponseWriter, r *http.Request, rq *request)
 }
 
 func (s *Server) showPerson(w http.ResponseWriter, r *http.Request, rq *request, p *domain.Person, newLink string, formErr error) error {
+	return s.showPersonWith(w, r, rq, p, newLink, 0, formErr)
+}
+
+// showPersonLink shows a person with the new link of their guardian gid.
+func (s *Server) showPersonLink(w http.ResponseWriter, r *http.Request, rq *request, p *domain.Person, link string, gid int64) error {
+	return s.showPersonWith(w, r, rq, p, link, gid, nil)
+}
+
+// showPersonWith shows a person's page, with a link just issued: the
+// person's own, or their guardian linkFor's.
+func (s *Server) showPersonWith(w http.ResponseWriter, r *http.Request, rq *request, p *domain.Person, newLink string, linkFor int64, formErr error) error {
 	sc := rq.scope()
 	gs, err := s.db.Guardians(r.Context(), sc, p.ID)
 	if err != nil {
 		return err
 	}
 	d := personData{Person: p, Guardians: gs, Unmasked: p.IDNumber != "" || p.Phone != "" || p.GuardianPhone != "",
-		CanUnmask: sc.CanUnmask(), CanEdit: sc.CanEditPeople(), NewLink: newLink,
+		CanUnmask: sc.CanUnmask(), CanEdit: sc.CanEditPeople(), NewLink: newLink, LinkFor: linkFor,
 		Kinds: []domain.PersonKind{domain.Student, domain.Staff, domain.Resident, domain.Visitor}}
 	if o, err := s.db.Org(r.Context(), domain.System(), p.OrgID); err == nil {
 		d.OrgCode = o.Code
@@ -426,6 +439,26 @@ func (s *Server) pageRotateToken(w http.ResponseWriter, r *http.Request, rq *req
 	}
 	link := (&url.URL{Scheme: schemeOf(r, s.secure), Host: r.Host, Path: "/p/" + tok}).String()
 	return s.showPerson(w, r, rq, p, link, nil)
+}
+
+// pageRotateGuardianToken issues a guardian's link: one link shows all
+// the guardian's children (SPEC §4.2), and issuing it again stops the old.
+func (s *Server) pageRotateGuardianToken(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id, gid, err := guardianPath(r)
+	if err != nil {
+		return err
+	}
+	tok, err := s.db.RotateGuardianToken(r.Context(), rq.scope(), id, gid)
+	if err != nil {
+		return err
+	}
+	s.audit(r.Context(), rq, domain.AuditEntry{Action: domain.AuditAdmin, Target: fmt.Sprintf("person:%d", id), Detail: fmt.Sprintf("guardian %d link rotated", gid)})
+	p, err := s.db.Person(r.Context(), rq.scope(), id, false)
+	if err != nil {
+		return err
+	}
+	link := (&url.URL{Scheme: schemeOf(r, s.secure), Host: r.Host, Path: "/p/" + tok}).String()
+	return s.showPersonLink(w, r, rq, p, link, gid)
 }
 
 func schemeOf(r *http.Request, secure bool) string {

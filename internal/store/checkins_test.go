@@ -284,3 +284,38 @@ func TestUnitCheckinsAndStatuses(t *testing.T) {
 		}
 	})
 }
+
+// Accounts that see aggregates only do not get the figures of units of a
+// few people, which would tell who in a household or a dorm room had a
+// fever; such units still count in their parent's totals.
+func TestDailySummaryKeepsSmallUnitsFromAggregateViewers(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := tree(t, db)
+		admin := scopeOf(o["D1"], domain.RoleAdmin)
+		for i := range 14 {
+			code := "S1G1C1"
+			if i >= 12 {
+				code = "S1G1C2"
+			}
+			if err := db.CreatePerson(ctx, admin, &domain.Person{ExternalID: "k" + itoa(int64(i)), Name: "学生", OrgID: o[code].ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		viewer := scopeOf(o["D1"], domain.RoleViewer)
+		d, err := db.DailySummary(ctx, viewer, o["S1G1"].ID, "2026-11-25", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Expected != 14 || len(d.Children) != 1 || d.Children[0].OrgID != o["S1G1C1"].ID {
+			t.Fatalf("viewer's grade: expected %d, children %v", d.Expected, d.Children)
+		}
+		if _, err := db.DailySummary(ctx, viewer, o["S1G1C2"].ID, "2026-11-25", ""); domain.ErrorCode(err) != domain.EForbidden {
+			t.Fatalf("viewer's class of 2: %v", err)
+		}
+		full, err := db.DailySummary(ctx, scopeOf(o["S1"], domain.RoleHealth), o["S1G1"].ID, "2026-11-25", "")
+		if err != nil || len(full.Children) != 2 {
+			t.Fatalf("health officer's grade: %v, %v", full, err)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,7 +69,8 @@ func (d *DailyFigures) addUnit(u *unitShare) {
 
 // DailySummary computes the completion summary of a unit in the scope for
 // a date (and a slot, or all slots when slot is ""), with one entry per
-// child unit. Aggregates are not person-level data, so viewers get them.
+// child unit. Aggregates are not person-level data, so viewers get them,
+// for units of at least minAggregate people.
 //
 // It reads the maintained per-unit counters and people counts, never the
 // check-ins of the units' people, and the illness absences on the date
@@ -127,8 +129,22 @@ func (db *DB) DailySummary(ctx context.Context, sc domain.Scope, orgID int64, da
 			child.addUnit(u)
 		}
 	}
+	if !sc.PersonLevel {
+		// Aggregates of a few people are person-level data: a household's
+		// or a dorm room's fever count names whoever lives there. Accounts
+		// that see aggregates only get units of at least minAggregate
+		// people; smaller child units stay in their parent's totals.
+		if total.Expected < minAggregate {
+			return nil, domain.Errorf(domain.EForbidden, "%s has fewer than %d people: its figures are person-level data, which your account does not see", org.Name, minAggregate)
+		}
+		total.Children = slices.DeleteFunc(total.Children, func(c *DailyFigures) bool { return c.Expected < minAggregate })
+	}
 	return total, nil
 }
+
+// minAggregate is the fewest people a unit's figures may cover for an
+// account without person-level access.
+const minAggregate = 10
 
 // unitShares returns every unit below org (org included) by id, with its
 // people and its maintained counts for the date and slot.

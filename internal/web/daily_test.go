@@ -176,3 +176,28 @@ func TestCheckinAPIRolesAndSource(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+// A guard sees what the gate needs of a person, the status and its
+// reasons, not two weeks of their check-ins with addresses and notes.
+func TestPersonStatusForGuards(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	p1 := f.people["p1"].ID
+	if st := f.signIn("teacher").do("POST", "/api/v1/checkins", map[string]any{"person_id": p1, "slot": "morning",
+		"temperature_c": 38.4, "address": "花家地北里3号楼", "note": "夜里发烧"}, nil); st != 201 {
+		t.Fatalf("check-in = %d", st)
+	}
+	path := fmt.Sprintf("/api/v1/people/%d/status", p1)
+	var guard, health struct {
+		Status   string
+		Reasons  []any
+		Checkins []any
+		History  []any
+	}
+	if st := f.signIn("guard").do("GET", path, nil, &guard); st != 200 || guard.Status != "yellow" || len(guard.Reasons) == 0 ||
+		len(guard.Checkins) != 0 || len(guard.History) != 0 {
+		t.Errorf("guard = %d %+v", st, guard)
+	}
+	if st := f.signIn("health").do("GET", path, nil, &health); st != 200 || len(health.Checkins) != 1 || len(health.History) == 0 {
+		t.Errorf("health officer = %d %+v", st, health)
+	}
+}

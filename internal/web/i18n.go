@@ -211,6 +211,7 @@ var messages = map[string][2]string{
 	"person.link.hint":          {"个人健康打卡链接。重新生成后旧链接立即失效。", "The person's check-in link. Generating a new one stops the old one at once."},
 	"person.link.rotate":        {"生成新的个人链接", "Generate a new personal link"},
 	"person.link.new":           {"新的个人链接（只显示这一次，请立即发送给本人或家长）：", "New personal link (shown only once: send it to the person or guardian now):"},
+	"home.today.withheld":       {"本单位人数少于 10 人：其汇总数据属于个人信息，仅向有个人级权限的账号显示。", "This unit has fewer than 10 people: its figures are personal data, shown only to accounts with person-level access."},
 	"person.guardian.link":      {"生成家长链接", "Issue the guardian's link"},
 	"person.guardian.link.hint": {"家长链接可为其名下所有孩子打卡、登记请假并出示通行码；重新生成后旧链接立即失效。更换监护人手机号后，原监护人的链接不再显示此人。", "A guardian's link checks in, reports absences and shows the gate pass for all their children; issuing it again stops the old one at once. When the guardian phone changes, the former guardian's link no longer shows this person."},
 	"person.guardian.link.new":  {"家长的新链接（只显示这一次，请立即发送给家长）：", "The guardian's new link (shown only once: send it to the guardian now):"},

@@ -86,6 +86,9 @@ type homeData struct {
 	// one person may have several).
 	Today    *store.Daily
 	Abnormal int
+	// TodayWithheld says why Today is missing for an account that sees
+	// aggregates only (a unit too small for them), "" otherwise.
+	TodayWithheld string
 	// Alerts counts the active alerts, for the roles that follow them.
 	Alerts     int
 	SeesAlerts bool
@@ -115,6 +118,8 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request, rq *request) e
 		for _, n := range sum.Abnormal {
 			d.Abnormal = max(d.Abnormal, n)
 		}
+	} else if domain.ErrorCode(err) == domain.EForbidden && !sc.PersonLevel {
+		d.TodayWithheld = catalogs[rq.lang].T("home.today.withheld")
 	} else if domain.ErrorCode(err) == domain.EInternal {
 		return err
 	}

@@ -96,8 +96,12 @@ func (p *Person) Validate() error {
 		v.Add("gender", "must be M or F")
 	}
 	if p.BirthDate != "" {
-		if _, err := time.Parse(time.DateOnly, p.BirthDate); err != nil {
+		// A day of slack for the zones ahead of the server's clock.
+		switch d, err := time.Parse(time.DateOnly, p.BirthDate); {
+		case err != nil:
 			v.Add("birth_date", "must be a date YYYY-MM-DD")
+		case d.Year() < 1900 || d.After(time.Now().AddDate(0, 0, 1)):
+			v.Add("birth_date", "must be a date from 1900 to today")
 		}
 	}
 	if p.IDNumber != "" {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -250,6 +251,8 @@ func (c *rowCheck) birthDate() string {
 	d, reason := parseDate(v, c.p.date1904)
 	if reason != "" {
 		c.add(colBirthDate, "%s", reason)
+	} else if d > time.Now().AddDate(0, 0, 1).Format(time.DateOnly) {
+		c.add(colBirthDate, "birth date %s is in the future", d)
 	}
 	return d
 }

@@ -173,6 +173,7 @@ func TestParseProblems(t *testing.T) {
 		{"year alone", []string{"S1,张三,,,2010"}, []string{`2:出生日期: unrecognised date "2010": use YYYY-MM-DD`}},
 		{"impossible date", []string{"S1,张三,,,2010-02-30"}, []string{`2:出生日期: invalid date "2010-02-30"`}},
 		{"date out of range", []string{"S1,张三,,,1899-12-31"}, []string{`2:出生日期: date "1899-12-31" out of range: use 1900 to 2100`}},
+		{"birth date in the future", []string{"S1,张三,,,2099-01-01"}, []string{`2:出生日期: birth date 2099-01-01 is in the future`}},
 		{"id number check digit", []string{"S1,张三,,,," + id20100305a[:17] + "9"}, []string{"2:身份证号: invalid check digit"}},
 		{"id number length", []string{"S1,张三,,,,1101052010030500"}, []string{"2:身份证号: must be 18 characters"}},
 		{"id number birth date", []string{"S1,张三,,,,110105201002300016"}, []string{"2:身份证号: invalid birth date"}},

@@ -50,7 +50,7 @@ func (e *env) benchCheckin(ctx context.Context, args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measurements to `FILE`; the ceiling's share is under bench.Ceiling (for developers)")
 	withJobs := fs.Bool("jobs", false, "run the server's background jobs during the measurement, as serve does (for developers)")
 	traceFile := fs.String("trace", "", "write an execution trace of the measurements to `FILE` (for developers)")
-	if _, err := parse(fs, args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	switch {

@@ -12,14 +12,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai must resolve on machines without zoneinfo
 
 	"epiguard/internal/domain"
-	"epiguard/internal/secret"
 	"epiguard/internal/store"
 )
 
@@ -179,6 +177,19 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseFlags is parse for a command that takes flags only: a stray word
+// ("migrate extra") is refused rather than ignored.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("%s takes no arguments (got %q): run '%s -h' for its flags", fs.Name(), pos[0], fs.Name())
+	}
+	return nil
+}
+
 // dbFlag registers --db with its default from the environment.
 func (e *env) dbFlag(fs *flag.FlagSet) *string {
 	def := e.getenv("EPIGUARD_DB")
@@ -188,61 +199,13 @@ func (e *env) dbFlag(fs *flag.FlagSet) *string {
 	return fs.String("db", def, "database: sqlite:PATH or postgres://… (env EPIGUARD_DB)")
 }
 
-// dataDir is where the key file lives by default: beside the SQLite file,
-// or ./epiguard-data for PostgreSQL.
-func dataDir(dsn string) string {
-	engine, path, err := store.ParseDSN(dsn)
-	if err == nil && engine == store.SQLite {
-		return filepath.Dir(path)
-	}
-	return "epiguard-data"
-}
-
-// open connects to the database with the encryption key (SPEC §7.3).
-func (e *env) open(ctx context.Context, dsn string) (*store.DB, error) {
-	if _, _, err := store.ParseDSN(dsn); err != nil {
-		return nil, usagef("--db: %v", err)
-	}
-	keyFile := e.getenv("EPIGUARD_KEY_FILE")
-	if keyFile == "" {
-		keyFile = filepath.Join(dataDir(dsn), "epiguard.key")
-	}
-	key, err := secret.LoadOrCreateKey(keyFile)
-	if err != nil {
-		return nil, err
-	}
-	box, err := secret.NewBox(key)
-	if err != nil {
-		return nil, err
-	}
-	loc, err := e.location()
-	if err != nil {
-		return nil, err
-	}
-	return store.Open(ctx, dsn, store.Options{Box: box, Logger: e.log, Location: loc})
-}
-
-// openMigrated opens the database and applies pending migrations.
-func (e *env) openMigrated(ctx context.Context, dsn string) (*store.DB, int, error) {
-	db, err := e.open(ctx, dsn)
-	if err != nil {
-		return nil, 0, err
-	}
-	v, err := db.Migrate(ctx)
-	if err != nil {
-		db.Close()
-		return nil, 0, err
-	}
-	return db, v, nil
-}
-
 func (e *env) migrate(ctx context.Context, args []string) error {
 	fs := e.flagSet("migrate")
 	dsn := e.dbFlag(fs)
-	if _, err := parse(fs, args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	db, v, err := e.openMigrated(ctx, *dsn)
+	db, v, err := e.open(ctx, *dsn, mayCreate)
 	if err != nil {
 		return err
 	}
@@ -259,7 +222,7 @@ func (e *env) userAdd(ctx context.Context, args []string) error {
 	org := fs.String("org", "", "code of the unit the account's scope starts at (required)")
 	display := fs.String("display-name", "", "name shown in the UI")
 	personLevel := fs.Bool("person-level", false, "let a viewer see person-level data")
-	if _, err := parse(fs, args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *username == "" || *role == "" || *org == "" {
@@ -273,7 +236,7 @@ func (e *env) userAdd(ctx context.Context, args []string) error {
 	if pw == "" {
 		return usagef("no password on stdin (e.g. echo 'secret' | epiguard user add …)")
 	}
-	db, _, err := e.openMigrated(ctx, *dsn)
+	db, _, err := e.open(ctx, *dsn, mustExist)
 	if err != nil {
 		return err
 	}
@@ -296,7 +259,7 @@ func (e *env) backup(ctx context.Context, args []string) error {
 	fs := e.flagSet("backup")
 	dsn := e.dbFlag(fs)
 	out := fs.String("o", "", "the backup file to write (required)")
-	if _, err := parse(fs, args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
@@ -309,7 +272,7 @@ func (e *env) backup(ctx context.Context, args []string) error {
 		fmt.Fprintln(e.stdout, "without it the encrypted identity and phone numbers cannot be read.")
 		return usagef("no backup written: use pg_dump for PostgreSQL")
 	}
-	db, err := e.open(ctx, *dsn)
+	db, _, err := e.open(ctx, *dsn, asIs)
 	if err != nil {
 		return err
 	}
@@ -328,6 +291,9 @@ func (e *env) backup(ctx context.Context, args []string) error {
 }
 
 func (e *env) version(args []string) error {
+	if err := parseFlags(e.flagSet("version"), args); err != nil {
+		return err
+	}
 	commit, when, dirty := "unknown", "", ""
 	goVersion := "unknown"
 	if bi, ok := debug.ReadBuildInfo(); ok {

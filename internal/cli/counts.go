@@ -16,10 +16,10 @@ import (
 func (e *env) countsRebuild(ctx context.Context, args []string) error {
 	fs := e.flagSet("counts rebuild")
 	dsn := e.dbFlag(fs)
-	if _, err := parse(fs, args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	db, _, err := e.openMigrated(ctx, *dsn)
+	db, _, err := e.open(ctx, *dsn, mustExist)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func (e *env) importPeople(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("%s: %s", pos[0], domain.ErrorMessage(err))
 	}
-	db, _, err := e.openMigrated(ctx, *dsn)
+	db, _, err := e.open(ctx, *dsn, mustExist)
 	if err != nil {
 		return err
 	}

@@ -16,13 +16,13 @@ func (e *env) orgAdd(ctx context.Context, args []string) error {
 	name := fs.String("name", "", "unit name (required)")
 	kind := fs.String("kind", "", "district, school, class, street, community, … (required)")
 	parent := fs.String("parent", "", "code of the parent unit; empty for a top unit")
-	if _, err := parse(fs, args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *code == "" || *name == "" || *kind == "" {
 		return usagef("usage: epiguard org add --code CODE --name NAME --kind KIND [--parent CODE]")
 	}
-	db, _, err := e.openMigrated(ctx, *dsn)
+	db, _, err := e.open(ctx, *dsn, mayCreate)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ type serverFlags struct {
 	addr *string
 }
 
-func (e *env) serverFlags(name string) (*serverFlags, func([]string) ([]string, error)) {
+func (e *env) serverFlags(name string) (*serverFlags, func([]string) error) {
 	fs := e.flagSet(name)
 	sf := &serverFlags{dsn: e.dbFlag(fs)}
 	def := e.getenv("EPIGUARD_ADDR")
@@ -32,15 +32,15 @@ func (e *env) serverFlags(name string) (*serverFlags, func([]string) ([]string, 
 		def = "127.0.0.1:8080"
 	}
 	sf.addr = fs.String("addr", def, "address to listen on (env EPIGUARD_ADDR)")
-	return sf, func(args []string) ([]string, error) { return parse(fs, args) }
+	return sf, func(args []string) error { return parseFlags(fs, args) }
 }
 
 func (e *env) serve(ctx context.Context, args []string) error {
 	sf, parseArgs := e.serverFlags("serve")
-	if _, err := parseArgs(args); err != nil {
+	if err := parseArgs(args); err != nil {
 		return err
 	}
-	db, v, err := e.openMigrated(ctx, *sf.dsn)
+	db, v, err := e.open(ctx, *sf.dsn, mayCreate)
 	if err != nil {
 		return err
 	}
@@ -177,10 +177,10 @@ func (e *env) demo(ctx context.Context, args []string) error {
 	}
 	addr := fs.String("addr", def, "address to listen on (env EPIGUARD_ADDR)")
 	seedOnly := fs.Bool("seed-only", false, "load the demo data and stop, without serving")
-	if _, err := parse(fs, args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	db, _, err := e.openMigrated(ctx, *dsn)
+	db, _, err := e.open(ctx, *dsn, mayCreate)
 	if err != nil {
 		return err
 	}

@@ -92,44 +92,76 @@ func (b *Box) Index(value string) []byte {
 	return m.Sum(nil)
 }
 
-// LoadOrCreateKey reads the hex master key at path, creating the file with
-// a fresh random key (mode 0600) when it does not exist.
-func LoadOrCreateKey(path string) ([]byte, error) {
+// LoadKey reads the hex master key at path. A missing file is an error
+// that matches os.ErrNotExist, so that the caller can decide whether a
+// new key may be made (NewKey, WriteKey): only a database that holds no
+// encrypted data yet may get one.
+func LoadKey(path string) ([]byte, error) {
 	data, err := os.ReadFile(path)
-	if err == nil {
-		key, err := hex.DecodeString(strings.TrimSpace(string(data)))
-		if err != nil || len(key) != KeySize {
-			return nil, fmt.Errorf("key file %s: want %d hex-encoded bytes", path, KeySize)
-		}
-		return key, nil
+	if err != nil {
+		return nil, fmt.Errorf("key file %s: %w", path, err)
 	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("key file: %w", err)
+	key, err := hex.DecodeString(strings.TrimSpace(string(data)))
+	if err != nil || len(key) != KeySize {
+		return nil, fmt.Errorf("key file %s: want %d hex-encoded bytes", path, KeySize)
 	}
+	return key, nil
+}
+
+// NewKey returns a fresh random master key.
+func NewKey() []byte {
 	key := make([]byte, KeySize)
 	if _, err := rand.Read(key); err != nil {
-		return nil, fmt.Errorf("key file: %w", err)
+		panic("secret: crypto/rand failed: " + err.Error()) // never happens on Linux
 	}
+	return key
+}
+
+// WriteKey writes key to a new file at path (mode 0600), creating its
+// folder. It never replaces a file: when one exists, for instance written
+// by a second process starting at the same moment, the error matches
+// os.ErrExist and the caller should load that key instead.
+func WriteKey(path string, key []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("key file: %w", err)
+		return fmt.Errorf("key file %s: %w", path, err)
 	}
-	// O_EXCL: two processes starting at once must not both write a key.
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return LoadOrCreateKey(path)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("key file: %w", err)
+		return fmt.Errorf("key file %s: %w", path, err)
 	}
 	if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("key file: %w", err)
+		return fmt.Errorf("key file %s: %w", path, err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("key file: %w", err)
+		return fmt.Errorf("key file %s: %w", path, err)
 	}
-	return key, f.Close()
+	return f.Close()
+}
+
+// LoadOrCreateKey reads the hex master key at path, creating the file with
+// a fresh random key when it does not exist. It is for databases known to
+// be new (tests, the benchmark); the CLI checks the database first.
+func LoadOrCreateKey(path string) ([]byte, error) {
+	key, err := LoadKey(path)
+	if !errors.Is(err, os.ErrNotExist) {
+		return key, err
+	}
+	key = NewKey()
+	err = WriteKey(path, key)
+	if errors.Is(err, os.ErrExist) {
+		return LoadKey(path)
+	}
+	return key, err
+}
+
+// KeyCheck returns a value that identifies the master key without
+// revealing it: a keyed hash of a constant. Stored beside the data, it
+// tells at start-up whether a key file is the one the data was written
+// with, before a wrong key makes reads fail and writes mix two keys.
+func (b *Box) KeyCheck() string {
+	return hex.EncodeToString(derive(b.hmacKey, "epiguard key check v1"))
 }
 
 // DerivedKey returns a 32-byte key for another purpose (such as signing

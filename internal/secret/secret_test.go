@@ -2,7 +2,11 @@ package secret
 
 import (
 	"bytes"
+	"encoding/hex"
+	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -65,5 +69,50 @@ func TestPassword(t *testing.T) {
 	}
 	if CheckPassword("garbage", "demo") || CheckPassword("$argon2id$v=19$m=1,t=1,p=1$$", "") {
 		t.Fatal("malformed hash accepted")
+	}
+}
+
+// LoadKey never makes a key: the caller decides whether the database may
+// get a new one. WriteKey never replaces one.
+func TestLoadKeyDoesNotCreate(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "sub", "k.key")
+	if _, err := LoadKey(p); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("LoadKey of a missing file: %v, want os.ErrNotExist", err)
+	}
+	if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("LoadKey created %s", p)
+	}
+	k := NewKey()
+	if err := WriteKey(p, k); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteKey(p, NewKey()); !errors.Is(err, os.ErrExist) {
+		t.Fatalf("second WriteKey: %v, want os.ErrExist", err)
+	}
+	got, err := LoadKey(p)
+	if err != nil || !bytes.Equal(got, k) {
+		t.Fatalf("LoadKey = %x, %v; want the written key", got, err)
+	}
+	if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode: %v %v", st.Mode(), err)
+	}
+	short := filepath.Join(t.TempDir(), "short.key")
+	os.WriteFile(short, []byte("abcd\n"), 0o600)
+	if _, err := LoadKey(short); err == nil || errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("short key: %v", err)
+	}
+}
+
+// KeyCheck tells keys apart and is stable for one key.
+func TestKeyCheck(t *testing.T) {
+	k := NewKey()
+	b1, _ := NewBox(k)
+	b2, _ := NewBox(k)
+	other, _ := NewBox(NewKey())
+	if b1.KeyCheck() != b2.KeyCheck() || b1.KeyCheck() == other.KeyCheck() {
+		t.Fatal("KeyCheck not stable per key or not distinct between keys")
+	}
+	if strings.Contains(b1.KeyCheck(), hex.EncodeToString(k)) {
+		t.Fatal("KeyCheck reveals the key")
 	}
 }

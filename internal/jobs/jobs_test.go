@@ -165,3 +165,58 @@ func TestStatusesFollowARuleChange(t *testing.T) {
 		})
 	}
 }
+
+// A unit's channel that carries reminders (the class's WeCom group) gets
+// the missing-check-in digest once per reminder time, however many
+// teachers the class has; a channel that carries alerts only gets none.
+func TestRemindersReachChannelsThatCarryThem(t *testing.T) {
+	for _, e := range testdb.Engines() {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db := testdb.Store(t, e.DSN(t))
+			sys := domain.System()
+			school := &domain.Org{Kind: "school", Code: "S", Name: "学校"}
+			if err := db.CreateOrg(ctx, sys, school); err != nil {
+				t.Fatal(err)
+			}
+			class := &domain.Org{Kind: "class", Code: "C", Name: "一班", ParentID: &school.ID}
+			if err := db.CreateOrg(ctx, sys, class); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.CreatePerson(ctx, sys, &domain.Person{ExternalID: "a", Name: "学生a", OrgID: class.ID}); err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range []string{"t1", "t2"} {
+				if err := db.CreateAccount(ctx, sys, &domain.Account{Username: u, Role: domain.RoleTeacher, OrgID: class.ID}, "pw123456"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			group := &store.Channel{OrgID: class.ID, Kind: "wecom", Name: "一班家长群", TargetMasked: "x", Enabled: true, Events: []string{"reminder"}}
+			alertsOnly := &store.Channel{OrgID: school.ID, Kind: "wecom", Name: "校医群", TargetMasked: "y", Enabled: true}
+			for _, ch := range []*store.Channel{group, alertsOnly} {
+				if err := db.CreateChannel(ctx, sys, ch, `{"kind":"wecom","url":"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			remind := jobs.RemindMissing(db, jobs.Reminders{Times: []string{"08:00"}, Loc: time.UTC})
+			monday := time.Date(2026, 11, 23, 8, 1, 0, 0, time.UTC)
+			for _, now := range []time.Time{monday, monday.Add(time.Minute)} {
+				if err := remind(ctx, now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			inbox, err := db.DueNotifications(ctx, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			channels, err := db.ClaimDue(ctx, time.Minute, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			group1, other := channels[store.ChannelTarget(group.ID)], channels[store.ChannelTarget(alertsOnly.ID)]
+			if len(inbox) != 2 || len(group1) != 1 || len(other) != 0 || !strings.Contains(group1[0].Body, "学生a") {
+				t.Fatalf("inbox %d, class group %v, school group %v; want one per teacher and one for the class group", len(inbox), group1, other)
+			}
+		})
+	}
+}

@@ -84,12 +84,20 @@ func RemindMissing(db *store.DB, cfg Reminders) func(ctx context.Context, now ti
 				}
 				names = append(names, m.Name)
 			}
-			ns = append(ns, store.Notification{Channel: "inbox", Target: fmt.Sprintf("account:%d", a.ID), Kind: "reminder",
+			n := store.Notification{Channel: "inbox", Target: fmt.Sprintf("account:%d", a.ID), Kind: "reminder",
 				Title: fmt.Sprintf("%s 尚有 %d 人未打卡", a.OrgName, len(missing)),
 				Body:  strings.Join(names, "、"),
 				Link:  fmt.Sprintf("/orgs/%d/roll?date=%s", a.OrgID, today),
 				// One digest per account, day and reminder time.
-				DedupeKey: fmt.Sprintf("remind:%d:%s:%s:auto:%d", a.OrgID, today, due, a.ID)})
+				DedupeKey: fmt.Sprintf("remind:%d:%s:%s:auto:%d", a.OrgID, today, due, a.ID)}
+			ns = append(ns, n)
+			// And one per channel of the unit that carries reminders,
+			// however many teachers the unit has.
+			chs, err := db.ToChannels(ctx, a.OrgID, n, fmt.Sprintf("remind:%d:%s:%s:auto:", a.OrgID, today, due))
+			if err != nil {
+				return err
+			}
+			ns = append(ns, chs...)
 		}
 		if len(ns) == 0 {
 			return nil

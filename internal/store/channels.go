@@ -203,6 +203,28 @@ func (db *DB) ChannelsFor(ctx context.Context, orgID int64) ([]*Channel, error) 
 	return scanChannels(rows)
 }
 
+// ToChannels addresses n to each enabled channel of the unit orgID and of
+// its ancestors that carries n.Kind, each with the dedupe key
+// keyPrefix+target: a class's missing-check-in digest reaches the class's
+// WeCom group when its admin has the group carry reminders.
+func (db *DB) ToChannels(ctx context.Context, orgID int64, n Notification, keyPrefix string) ([]Notification, error) {
+	chs, err := db.ChannelsFor(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Notification
+	for _, c := range chs {
+		if !c.Carries(n.Kind) {
+			continue
+		}
+		m := n
+		m.Channel, m.Target = c.Kind, ChannelTarget(c.ID)
+		m.DedupeKey = keyPrefix + m.Target
+		out = append(out, m)
+	}
+	return out, nil
+}
+
 // ChannelSecret returns a channel's stored configuration, decrypted, for
 // delivery only.
 func (db *DB) ChannelSecret(ctx context.Context, id int64) (*Channel, string, error) {

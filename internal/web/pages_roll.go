@@ -666,6 +666,18 @@ func (s *Server) pageRollRemind(w http.ResponseWriter, r *http.Request, rq *requ
 	if err != nil {
 		return err
 	}
+	// The unit's channels that carry reminders (a class's WeCom group)
+	// get the digest too; the page counts the people reminded.
+	chs, err := s.db.ToChannels(ctx, id, store.Notification{Kind: "reminder", Title: title, Body: strings.Join(names, "、"), Link: link},
+		fmt.Sprintf("remind:%d:%s:%s:", id, date, slot))
+	if err != nil {
+		return err
+	}
+	if len(chs) > 0 {
+		if _, err := s.db.Enqueue(ctx, chs); err != nil {
+			return err
+		}
+	}
 	return seeOther(w, r, rollURL(id, date, slot, "reminded", strconv.Itoa(n), "of", strconv.Itoa(len(accs))))
 }
 

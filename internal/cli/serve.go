@@ -185,10 +185,15 @@ func (e *env) demo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	isDemo, err := demo.IsDemo(ctx, db)
+	state, err := demo.Status(ctx, db)
 	if err != nil {
 		return err
 	}
+	if state == demo.Partial {
+		return usagef("the database %s holds part of the demo data set: its loading was interrupted or failed, and cannot be resumed. %s",
+			*dsn, startOver(*dsn))
+	}
+	isDemo := state == demo.Loaded
 	loc, err := e.location()
 	if err != nil {
 		return err
@@ -202,11 +207,16 @@ func (e *env) demo(ctx context.Context, args []string) error {
 	seed := func(ctx context.Context) error {
 		start := time.Now()
 		sum, err := demo.Seed(ctx, db, e.log, time.Now().In(loc).Format(time.DateOnly))
-		if domain.ErrorCode(err) == domain.EConflict {
+		switch code := domain.ErrorCode(err); {
+		case err == nil:
+		case code == domain.EConflict:
 			return usagef("the database %s already holds data that is not the demo data set: use an empty database for the demo (e.g. --db sqlite:demo.db)", *dsn)
-		}
-		if err != nil {
+		case code == domain.EInvalid:
 			return err
+		case ctx.Err() != nil:
+			return fmt.Errorf("loading the demo data set was interrupted, so the database %s holds only part of it. %s", *dsn, startOver(*dsn))
+		default:
+			return fmt.Errorf("loading the demo data set failed (%w), so the database %s holds only part of it. %s", err, *dsn, startOver(*dsn))
 		}
 		fmt.Fprintf(e.stdout, "demo data loaded in %s: %d units, %d people, %d guardians\n",
 			time.Since(start).Round(time.Millisecond), sum.Orgs, sum.People, sum.Guardians)
@@ -234,12 +244,21 @@ func (e *env) demo(ctx context.Context, args []string) error {
 			return usagef("the database %s already holds data that is not the demo data set: use an empty database for the demo (e.g. --db sqlite:demo.db)", *dsn)
 		}
 	}
-	seedErr := make(chan error, 2)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	served := make(chan error, 1)
+	// loaded hears the end of the load, which starts once the server
+	// listens; seeded is loaded while there is a load to wait for.
+	loaded := make(chan error, 1)
+	seeded := loaded
+	if isDemo {
+		seeded = nil
+	}
+	listening := make(chan struct{})
 	go func() {
-		err := e.run(runCtx, db, *addr, true, func(url string) {
+		served <- e.run(runCtx, db, *addr, true, func(url string) {
 			fmt.Fprintf(e.stdout, "EpiGuard demo: open %s\n", url)
+			close(listening)
 			if isDemo {
 				printAccounts()
 				return
@@ -250,21 +269,44 @@ func (e *env) demo(ctx context.Context, args []string) error {
 				if err == nil {
 					printAccounts()
 				}
-				seedErr <- err
+				loaded <- err
 			}()
 		})
-		seedErr <- err
 	}()
-	// The first value is either a seeding failure (stop serving) or the
-	// server's end; a successful seed keeps serving until the server ends.
 	for {
-		err := <-seedErr
-		if err != nil {
-			cancel()
+		select {
+		case err := <-seeded:
+			if err != nil {
+				// A failed load stops the server; an interrupted one
+				// (Ctrl-C) is stopping it already.
+				cancel()
+				<-served
+				return err
+			}
+			seeded = nil // loaded: keep serving
+		case err := <-served:
+			// The server ended (Ctrl-C, or it could not listen). A load
+			// under way is interrupted with it and says so.
+			select {
+			case <-listening:
+				if seeded != nil {
+					cancel()
+					if serr := <-seeded; serr != nil {
+						return serr
+					}
+				}
+			default:
+			}
 			return err
 		}
-		if ctx.Err() != nil || runCtx.Err() != nil {
-			return nil
-		}
 	}
+}
+
+// startOver tells how to load the demo data set again after a load that
+// stopped half way: on an empty database, as Seed cannot resume.
+func startOver(dsn string) string {
+	if engine, path, err := store.ParseDSN(dsn); err == nil && engine == store.SQLite {
+		return fmt.Sprintf("To start again, delete %s (with its -wal and -shm files, if any) and run 'epiguard demo' again", path)
+	}
+	return "To start again, drop and re-create the database (or use another one), then run 'epiguard demo' again"
 }

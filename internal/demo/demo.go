@@ -28,8 +28,27 @@ import (
 const Password = "demo"
 
 // settingKey marks a database that holds the demo accounts, so that serve
-// can warn (SPEC §6).
-const settingKey = "demo"
+// can warn (SPEC §6): settingLoading from the first write of Seed, then
+// settingLoaded once it has finished.
+const (
+	settingKey     = "demo"
+	settingLoading = "loading"
+	settingLoaded  = "1"
+)
+
+// State says how much of the demo data set a database holds.
+type State int
+
+const (
+	// None: no demo data (an empty database, or real data).
+	None State = iota
+	// Partial: Seed started and did not finish, interrupted or failed. The
+	// database holds part of the data set and perhaps the demo accounts;
+	// the load cannot be resumed, only started again on an empty database.
+	Partial
+	// Loaded: the whole data set.
+	Loaded
+)
 
 // Summary says what Seed loaded.
 type Summary struct {
@@ -55,8 +74,9 @@ type Account struct {
 // same today the same history.
 //
 // Seed is not one transaction (the store writes units, people, accounts and
-// each day of history in separate ones); after a failure, start again on an
-// empty database.
+// each day of history in separate ones); after a failure or an interruption
+// the database is marked Partial (see Status): start again on an empty
+// database.
 func Seed(ctx context.Context, db *store.DB, logger *slog.Logger, today string) (*Summary, error) {
 	return load(ctx, db, logger, today, HistoryDays)
 }
@@ -77,6 +97,11 @@ func load(ctx context.Context, db *store.DB, logger *slog.Logger, today string, 
 	}
 	if len(roots) > 0 {
 		return nil, domain.Errorf(domain.EConflict, "the database already has org units; the demo data set needs an empty database")
+	}
+	// Marked before the first unit is written, so that an interrupted load
+	// is told from real data.
+	if err := db.SetSetting(ctx, settingKey, settingLoading); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
 	}
 
 	p := build()
@@ -119,7 +144,7 @@ func load(ctx context.Context, db *store.DB, logger *slog.Logger, today string, 
 			return nil, err
 		}
 	}
-	if err := db.SetSetting(ctx, settingKey, "1"); err != nil {
+	if err := db.SetSetting(ctx, settingKey, settingLoaded); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	sum := &Summary{Orgs: len(p.units), People: p.people(), Guardians: p.guardians, Accounts: acc.accounts, History: hist}
@@ -179,14 +204,26 @@ func createAccounts(ctx context.Context, db *store.DB, plans []accountPlan) ([]A
 	return out, nil
 }
 
-// IsDemo reports whether the database holds the demo accounts: Seed marks
-// it with a setting.
+// IsDemo reports whether the database may hold the demo accounts, with
+// their known password: the whole demo data set or part of it (Status).
 func IsDemo(ctx context.Context, db *store.DB) (bool, error) {
+	st, err := Status(ctx, db)
+	return st != None, err
+}
+
+// Status reports how much of the demo data set the database holds: Seed
+// marks it with a setting.
+func Status(ctx context.Context, db *store.DB) (State, error) {
 	v, err := db.Setting(ctx, settingKey)
-	if err != nil {
-		return false, err
+	switch {
+	case err != nil:
+		return None, err
+	case v == settingLoaded:
+		return Loaded, nil
+	case v == settingLoading:
+		return Partial, nil
 	}
-	return v == "1", nil
+	return None, nil
 }
 
 // Accounts lists the demo accounts with their scopes, for the sign-in page

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"reflect"
 	"slices"
@@ -453,5 +454,56 @@ func BenchmarkSeed(b *testing.B) {
 		if _, err := Seed(context.Background(), db, nil, testToday); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// cancelOn is a log handler that cancels a load when it logs msg.
+type cancelOn struct {
+	msg    string
+	cancel context.CancelFunc
+}
+
+func (h cancelOn) Enabled(context.Context, slog.Level) bool { return true }
+func (h cancelOn) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.cancel()
+	}
+	return nil
+}
+func (h cancelOn) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h cancelOn) WithGroup(string) slog.Handler      { return h }
+
+// A load interrupted after its first writes leaves the database marked
+// Partial, told apart from real data and from the whole data set.
+func TestInterruptedLoadIsPartial(t *testing.T) {
+	db := open(t, testdb.Engines()[0])
+	if st, err := Status(context.Background(), db); st != None || err != nil {
+		t.Fatalf("Status of an empty database = %v, %v", st, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := load(ctx, db, slog.New(cancelOn{"demo: org units created", cancel}), testToday, 0); err == nil {
+		t.Fatal("the interrupted load succeeded")
+	}
+	bg := context.Background()
+	if roots, err := db.Orgs(bg, domain.System(), 0); err != nil || len(roots) == 0 {
+		t.Fatalf("the load was interrupted before writing: %v %v", roots, err)
+	}
+	if st, err := Status(bg, db); st != Partial || err != nil {
+		t.Fatalf("Status after an interrupted load = %v, %v; want Partial", st, err)
+	}
+	// It may hold the demo accounts: serve must still warn.
+	if on, err := IsDemo(bg, db); !on || err != nil {
+		t.Fatalf("IsDemo after an interrupted load = %v, %v", on, err)
+	}
+	if _, err := load(bg, db, nil, testToday, 0); domain.ErrorCode(err) != domain.EConflict {
+		t.Fatalf("a second load over the partial one: %v, want EConflict", err)
+	}
+	full := open(t, testdb.Engines()[0])
+	if _, err := load(bg, full, nil, testToday, 0); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := Status(bg, full); st != Loaded || err != nil {
+		t.Fatalf("Status after a load = %v, %v; want Loaded", st, err)
 	}
 }

@@ -160,30 +160,29 @@ func (s *Server) apiRotateToken(w http.ResponseWriter, r *http.Request, rq *requ
 }
 
 func (s *Server) apiRotateGuardianToken(w http.ResponseWriter, r *http.Request, rq *request) error {
-	id, gid, err := guardianPath(r)
+	_, _, tok, err := s.rotateGuardianToken(r, rq)
 	if err != nil {
 		return err
 	}
-	tok, err := s.db.RotateGuardianToken(r.Context(), rq.scope(), id, gid)
-	if err != nil {
-		return err
-	}
-	s.audit(r.Context(), rq, domain.AuditEntry{Action: domain.AuditAdmin, Target: fmt.Sprintf("person:%d", id), Detail: fmt.Sprintf("guardian %d link rotated", gid)})
 	writeJSON(w, http.StatusOK, map[string]string{"token": tok, "url": "/p/" + tok})
 	return nil
 }
 
-// guardianPath reads the person and guardian ids of
-// /…/people/{id}/guardians/{gid}/….
-func guardianPath(r *http.Request) (id, gid int64, err error) {
+// rotateGuardianToken issues a new link to the guardian of
+// /…/people/{id}/guardians/{gid}/… and audits it, for the API and the page.
+func (s *Server) rotateGuardianToken(r *http.Request, rq *request) (id, gid int64, tok string, err error) {
 	if id, err = pathID(r); err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	gid, perr := strconv.ParseInt(r.PathValue("gid"), 10, 64)
 	if perr != nil || gid <= 0 {
-		return 0, 0, domain.Errorf(domain.ENotFound, "no such guardian")
+		return 0, 0, "", domain.Errorf(domain.ENotFound, "no such guardian")
 	}
-	return id, gid, nil
+	if tok, err = s.db.RotateGuardianToken(r.Context(), rq.scope(), id, gid); err != nil {
+		return 0, 0, "", err
+	}
+	s.audit(r.Context(), rq, domain.AuditEntry{Action: domain.AuditAdmin, Target: fmt.Sprintf("person:%d", id), Detail: fmt.Sprintf("guardian %d link rotated", gid)})
+	return id, gid, tok, nil
 }
 
 // importReportJSON is the import report as the API answers it.

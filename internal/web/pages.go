@@ -449,15 +449,10 @@ func (s *Server) pageRotateToken(w http.ResponseWriter, r *http.Request, rq *req
 // pageRotateGuardianToken issues a guardian's link: one link shows all
 // the guardian's children (SPEC §4.2), and issuing it again stops the old.
 func (s *Server) pageRotateGuardianToken(w http.ResponseWriter, r *http.Request, rq *request) error {
-	id, gid, err := guardianPath(r)
+	id, gid, tok, err := s.rotateGuardianToken(r, rq)
 	if err != nil {
 		return err
 	}
-	tok, err := s.db.RotateGuardianToken(r.Context(), rq.scope(), id, gid)
-	if err != nil {
-		return err
-	}
-	s.audit(r.Context(), rq, domain.AuditEntry{Action: domain.AuditAdmin, Target: fmt.Sprintf("person:%d", id), Detail: fmt.Sprintf("guardian %d link rotated", gid)})
 	p, err := s.db.Person(r.Context(), rq.scope(), id, false)
 	if err != nil {
 		return err

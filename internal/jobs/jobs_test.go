@@ -78,14 +78,7 @@ func TestRemindersFollowTheSchoolCalendar(t *testing.T) {
 		t.Run(e.Name, func(t *testing.T) {
 			ctx := context.Background()
 			db := testdb.Store(t, e.DSN(t))
-			school := &domain.Org{Kind: "school", Code: "S", Name: "学校"}
-			if err := db.CreateOrg(ctx, domain.System(), school); err != nil {
-				t.Fatal(err)
-			}
-			class := &domain.Org{Kind: "class", Code: "C", Name: "一班", ParentID: &school.ID}
-			if err := db.CreateOrg(ctx, domain.System(), class); err != nil {
-				t.Fatal(err)
-			}
+			_, class := schoolAndClass(t, db)
 			if err := db.CreatePerson(ctx, domain.System(), &domain.Person{ExternalID: "a", Name: "学生a", OrgID: class.ID}); err != nil {
 				t.Fatal(err)
 			}
@@ -175,14 +168,7 @@ func TestRemindersReachChannelsThatCarryThem(t *testing.T) {
 			ctx := context.Background()
 			db := testdb.Store(t, e.DSN(t))
 			sys := domain.System()
-			school := &domain.Org{Kind: "school", Code: "S", Name: "学校"}
-			if err := db.CreateOrg(ctx, sys, school); err != nil {
-				t.Fatal(err)
-			}
-			class := &domain.Org{Kind: "class", Code: "C", Name: "一班", ParentID: &school.ID}
-			if err := db.CreateOrg(ctx, sys, class); err != nil {
-				t.Fatal(err)
-			}
+			school, class := schoolAndClass(t, db)
 			if err := db.CreatePerson(ctx, sys, &domain.Person{ExternalID: "a", Name: "学生a", OrgID: class.ID}); err != nil {
 				t.Fatal(err)
 			}
@@ -219,4 +205,19 @@ func TestRemindersReachChannelsThatCarryThem(t *testing.T) {
 			}
 		})
 	}
+}
+
+// schoolAndClass creates school S with class C (一班) in it.
+func schoolAndClass(t *testing.T, db *store.DB) (school, class *domain.Org) {
+	t.Helper()
+	ctx := context.Background()
+	school = &domain.Org{Kind: "school", Code: "S", Name: "学校"}
+	if err := db.CreateOrg(ctx, domain.System(), school); err != nil {
+		t.Fatal(err)
+	}
+	class = &domain.Org{Kind: "class", Code: "C", Name: "一班", ParentID: &school.ID}
+	if err := db.CreateOrg(ctx, domain.System(), class); err != nil {
+		t.Fatal(err)
+	}
+	return school, class
 }

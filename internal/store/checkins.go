@@ -282,10 +282,7 @@ func (db *DB) Checkins(ctx context.Context, sc domain.Scope, personID int64, sin
 // orgID (by primary unit or membership, at or below it) who are in the
 // scope, by person, in one read: the roll shows a whole class at once.
 func (db *DB) UnitCheckins(ctx context.Context, sc domain.Scope, orgID int64, date string) (map[int64][]*domain.Checkin, error) {
-	if !sc.PersonLevel {
-		return nil, errForbiddenPersonLevel()
-	}
-	org, err := db.Org(ctx, sc, orgID)
+	org, err := db.personLevelUnit(ctx, sc, orgID)
 	if err != nil {
 		return nil, err
 	}

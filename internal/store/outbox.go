@@ -176,10 +176,7 @@ type MissingPerson struct {
 // record (present or absent) for the date and slot ("" for any slot) and
 // without an illness absence covering the date.
 func (db *DB) Missing(ctx context.Context, sc domain.Scope, orgID int64, date, slot string) ([]MissingPerson, error) {
-	if !sc.PersonLevel {
-		return nil, errForbiddenPersonLevel()
-	}
-	org, err := db.Org(ctx, sc, orgID)
+	org, err := db.personLevelUnit(ctx, sc, orgID)
 	if err != nil {
 		return nil, err
 	}

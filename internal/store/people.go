@@ -50,6 +50,15 @@ func errForbiddenPersonLevel() error {
 	return domain.Errorf(domain.EForbidden, "your account sees aggregates only; ask an admin for person-level access")
 }
 
+// personLevelUnit returns the unit orgID in the scope, for reads of its
+// people's records: they need person-level access.
+func (db *DB) personLevelUnit(ctx context.Context, sc domain.Scope, orgID int64) (*domain.Org, error) {
+	if !sc.PersonLevel {
+		return nil, errForbiddenPersonLevel()
+	}
+	return db.Org(ctx, sc, orgID)
+}
+
 // PeopleQuery filters and pages a people list.
 type PeopleQuery struct {
 	OrgID int64  // this unit and below; 0 for the whole scope

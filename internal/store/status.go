@@ -186,10 +186,7 @@ func (db *DB) PersonStatus(ctx context.Context, sc domain.Scope, personID int64,
 // scope, in one read. People whose status was never computed are not in
 // the map: they are green without reasons.
 func (db *DB) UnitStatuses(ctx context.Context, sc domain.Scope, orgID int64, lang string) (map[int64]status.Result, error) {
-	if !sc.PersonLevel {
-		return nil, errForbiddenPersonLevel()
-	}
-	org, err := db.Org(ctx, sc, orgID)
+	org, err := db.personLevelUnit(ctx, sc, orgID)
 	if err != nil {
 		return nil, err
 	}

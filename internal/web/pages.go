@@ -319,11 +319,6 @@ func (s *Server) showPerson(w http.ResponseWriter, r *http.Request, rq *request,
 	return s.showPersonWith(w, r, rq, p, newLink, 0, formErr)
 }
 
-// showPersonLink shows a person with the new link of their guardian gid.
-func (s *Server) showPersonLink(w http.ResponseWriter, r *http.Request, rq *request, p *domain.Person, link string, gid int64) error {
-	return s.showPersonWith(w, r, rq, p, link, gid, nil)
-}
-
 // showPersonWith shows a person's page, with a link just issued: the
 // person's own, or their guardian linkFor's.
 func (s *Server) showPersonWith(w http.ResponseWriter, r *http.Request, rq *request, p *domain.Person, newLink string, linkFor int64, formErr error) error {
@@ -458,7 +453,7 @@ func (s *Server) pageRotateGuardianToken(w http.ResponseWriter, r *http.Request,
 		return err
 	}
 	link := (&url.URL{Scheme: schemeOf(r, s.secure), Host: r.Host, Path: "/p/" + tok}).String()
-	return s.showPersonLink(w, r, rq, p, link, gid)
+	return s.showPersonWith(w, r, rq, p, link, gid, nil)
 }
 
 func schemeOf(r *http.Request, secure bool) string {

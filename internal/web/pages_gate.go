@@ -293,7 +293,7 @@ func localFields(err error, l *catalog, labels map[string]string) error {
 	}
 	for _, f := range fields {
 		if key, ok := labels[f.Field]; ok {
-			f.Field = l.T(key)
+			f.Input, f.Field = f.Field, l.T(key)
 		}
 		if f.Message == "required" || strings.HasPrefix(f.Message, "required:") {
 			f.Message = l.T("gate.err.required")
@@ -391,7 +391,6 @@ type visitorView struct {
 	Gate     string
 	Symptoms []string
 	Form     visitorForm
-	Invalid  map[string]bool
 	Saved    *visitorSaved
 	Today    []gateLogRow
 }
@@ -456,7 +455,7 @@ func (s *Server) pageGateVisitorCreate(w http.ResponseWriter, r *http.Request, r
 	if gate == "" {
 		gate = s.gateName(r)
 	}
-	v := visitorView{Gate: gate, Form: f, Invalid: map[string]bool{}}
+	v := visitorView{Gate: gate, Form: f}
 	e := &domain.VisitorEntry{OrgID: rq.acc.OrgID, Name: f.Name, IDNumber: f.IDNumber, Phone: f.Phone, Host: f.Host, Purpose: f.Purpose,
 		Declaration: domain.HealthDeclaration{Symptoms: r.PostForm["symptoms"], RiskAreaTravel: f.RiskAreaTravel, CaseContact: f.CaseContact},
 		CreatedBy:   rq.acc.Username}
@@ -476,9 +475,6 @@ func (s *Server) pageGateVisitorCreate(w http.ResponseWriter, r *http.Request, r
 		val.Fields = append(val.Fields, domain.FieldError{Field: "gate", Message: l.T("gate.err.gate")})
 	}
 	if err := val.Err(); err != nil {
-		for _, fe := range val.Fields {
-			v.Invalid[fe.Field] = true
-		}
 		return s.showVisitors(w, r, rq, v, localFields(err, l, gateFieldLabels))
 	}
 	if err := s.db.CreateVisitor(r.Context(), rq.scope(), e); err != nil {

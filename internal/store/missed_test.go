@@ -9,7 +9,6 @@ import (
 
 	"epiguard/internal/calendar"
 	"epiguard/internal/domain"
-	"epiguard/internal/status"
 	"epiguard/internal/store"
 	"epiguard/internal/testdb"
 )
@@ -61,14 +60,7 @@ func TestMissedCheckinsFollowTheCalendar(t *testing.T) {
 
 			missed := func(id int64, today string) bool {
 				t.Helper()
-				if err := db.RefreshStatus(ctx, id, today); err != nil {
-					t.Fatal(err)
-				}
-				st, err := db.PersonStatus(ctx, sys, id, "en")
-				if err != nil {
-					t.Fatal(err)
-				}
-				return slices.ContainsFunc(st.Reasons, func(r status.Reason) bool { return r.Code == "missed_checkins" })
+				return slices.Contains(reasonsOn(t, db, id, today), "missed_checkins")
 			}
 			// National Day, 1–7 October 2026, is no school: the pupil who
 			// checked in on 30 September has missed nothing on the 8th.

@@ -49,21 +49,7 @@ func TestStatusDaysAsTheSchoolCountsThem(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			reasons := func(id int64, today string) []string {
-				t.Helper()
-				if err := db.RefreshStatus(ctx, id, today); err != nil {
-					t.Fatal(err)
-				}
-				st, err := db.PersonStatus(ctx, sys, id, "en")
-				if err != nil {
-					t.Fatal(err)
-				}
-				var out []string
-				for _, r := range st.Reasons {
-					out = append(out, r.Code)
-				}
-				return out
-			}
+			reasons := func(id int64, today string) []string { return reasonsOn(t, db, id, today) }
 			has := func(id int64, today, code string) bool { return slices.Contains(reasons(id, today), code) }
 			ill, away, tb, traveller := person("ill"), person("away"), person("tb"), person("traveller")
 

@@ -352,3 +352,22 @@ func TestImportPeople(t *testing.T) {
 		}
 	})
 }
+
+// reasonsOn recomputes a person's status as of today and returns the codes
+// of its reasons.
+func reasonsOn(t *testing.T, db *store.DB, personID int64, today string) []string {
+	t.Helper()
+	ctx := context.Background()
+	if err := db.RefreshStatus(ctx, personID, today); err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.PersonStatus(ctx, domain.System(), personID, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range st.Reasons {
+		out = append(out, r.Code)
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,23 +54,38 @@ func RemindMissing(db *store.DB, cfg Reminders) func(ctx context.Context, now ti
 		if due == "" {
 			return nil
 		}
+		// The job ticks every minute; each reminder time is done once,
+		// by one node, rather than recomputed on every tick until midnight.
+		key := today + " " + due
+		if claimed, err := db.ClaimJob(ctx, "remind_missing", key, jobLease); err != nil || !claimed {
+			return err
+		}
 		accounts, err := db.Accounts(ctx, domain.System())
 		if err != nil {
 			return err
 		}
-		var ns []store.Notification
+		// A unit's digest is made once, however many teachers it has.
+		var units []int64
+		teachers := map[int64][]*domain.Account{}
 		for _, a := range accounts {
 			if a.Role != domain.RoleTeacher || a.Disabled {
 				continue
 			}
-			school, err := db.IsSchoolDay(ctx, a.OrgID, today)
+			if teachers[a.OrgID] == nil {
+				units = append(units, a.OrgID)
+			}
+			teachers[a.OrgID] = append(teachers[a.OrgID], a)
+		}
+		var ns []store.Notification
+		for _, unit := range units {
+			school, err := db.IsSchoolDay(ctx, unit, today)
 			if err != nil {
 				return err
 			}
 			if !school {
 				continue
 			}
-			missing, err := db.Missing(ctx, domain.System(), a.OrgID, today, "")
+			missing, err := db.Missing(ctx, domain.System(), unit, today, "")
 			if err != nil {
 				return err
 			}
@@ -84,26 +100,30 @@ func RemindMissing(db *store.DB, cfg Reminders) func(ctx context.Context, now ti
 				}
 				names = append(names, m.Name)
 			}
-			n := store.Notification{Channel: "inbox", Target: fmt.Sprintf("account:%d", a.ID), Kind: "reminder",
-				Title: fmt.Sprintf("%s 尚有 %d 人未打卡", a.OrgName, len(missing)),
+			n := store.Notification{Kind: "reminder",
+				Title: fmt.Sprintf("%s 尚有 %d 人未打卡", teachers[unit][0].OrgName, len(missing)),
 				Body:  strings.Join(names, "、"),
-				Link:  fmt.Sprintf("/orgs/%d/roll?date=%s", a.OrgID, today),
+				Link:  fmt.Sprintf("/orgs/%d/roll?date=%s", unit, today)}
+			prefix := fmt.Sprintf("remind:%d:%s:%s:auto:", unit, today, due)
+			for _, a := range teachers[unit] {
+				m := n
 				// One digest per account, day and reminder time.
-				DedupeKey: fmt.Sprintf("remind:%d:%s:%s:auto:%d", a.OrgID, today, due, a.ID)}
-			ns = append(ns, n)
-			// And one per channel of the unit that carries reminders,
-			// however many teachers the unit has.
-			chs, err := db.ToChannels(ctx, a.OrgID, n, fmt.Sprintf("remind:%d:%s:%s:auto:", a.OrgID, today, due))
+				m.Channel, m.Target, m.DedupeKey = "inbox", fmt.Sprintf("account:%d", a.ID), prefix+strconv.FormatInt(a.ID, 10)
+				ns = append(ns, m)
+			}
+			// And one per channel of the unit that carries reminders.
+			chs, err := db.ToChannels(ctx, unit, n, prefix)
 			if err != nil {
 				return err
 			}
 			ns = append(ns, chs...)
 		}
-		if len(ns) == 0 {
-			return nil
+		if len(ns) > 0 {
+			if _, err := db.Enqueue(ctx, ns); err != nil {
+				return err
+			}
 		}
-		_, err = db.Enqueue(ctx, ns)
-		return err
+		return db.MarkJobDone(ctx, "remind_missing", key)
 	}
 }
 
